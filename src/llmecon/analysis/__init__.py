@@ -1,0 +1,2 @@
+"""Decision analysis on top of the priced options: TCO and NPV, recommendation, break-even,
+sensitivity and uncertainty."""

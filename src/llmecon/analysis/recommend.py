@@ -1,0 +1,128 @@
+"""Rank the feasible options and say why, in numbers.
+
+Ranking: by NPV, or by NPV per successful task when every feasible option has a quality
+(success rate) from the user's evaluation. Reasons name the dominant cost drivers; the
+framework's questions (volume, predictability, latency, privacy) are answered for the scenario.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from llmecon.evaluation import Evaluation, OptionResult, Recommendation
+
+
+def _usd(x: float) -> str:
+    a = abs(x)
+    if a >= 1e6:
+        return f"${x / 1e6:,.2f}M"
+    if a >= 1e4:
+        return f"${x / 1e3:,.0f}k"
+    return f"${x:,.0f}"
+
+
+def _m(x: object) -> float:
+    return float(np.mean(np.asarray(x, dtype=float)))
+
+
+def _score(o: OptionResult, by_quality: bool) -> float:
+    npv = _m(o.npv_usd)
+    return npv / o.quality if by_quality and o.quality else npv
+
+
+def _driver(o: OptionResult) -> str:
+    totals = {k: _m(v.sum(axis=-1)) for k, v in o.pillars.items()}
+    total = sum(totals.values()) or 1.0
+    top = max(totals, key=lambda k: totals[k])
+    share = totals[top] / total
+    d = o.details
+    extra = ""
+    if top == "deployment" and "api_bill_usd" in d:
+        extra = f": token bill {_usd(d['api_bill_usd'])} at ${d['api_cost_per_request_usd'] * 1000:.3g} per 1k requests"
+    elif top == "deployment" and "per_replica" in d:
+        util = d.get("utilization_month0")
+        extra = (
+            f": {d.get('replicas_peak', 0):.0f} peak replica(s) of {d.get('gpus_per_replica')} x {d.get('gpu')}"
+            + (f", {util:.0%} utilized in month 0" if util is not None else "")
+        )
+    elif top == "development":
+        extra = " (build effort, data and training are paid up front)"
+    return f"{top} is {share:.0%} of {o.name}'s {_usd(total)}{extra}"
+
+
+def _questions(ev: Evaluation) -> dict[str, str]:
+    s = ev.scenario
+    w = s.workload
+    q: dict[str, str] = {}
+    tokens = w.requests_per_month * (w.input_tokens + w.output_tokens)
+    hosted = [o for o in ev.options if o.kind in ("self_hosted", "slm") and "utilization_month0" in o.details]
+    util = max((o.details["utilization_month0"] for o in hosted), default=None)
+    vol = f"{w.requests_per_month:,.0f} requests/month ({tokens / 1e6:,.0f}M tokens)"
+    if util is not None:
+        level = "low" if util < 0.3 else ("high" if util > 0.6 else "moderate")
+        favour = {"low": "favours the API: a GPU fleet would mostly idle", "moderate": "is where the answer depends on prices", "high": "favours self-hosting: GPUs stay busy"}[level]
+        q["volume"] = f"{vol}; the best self-hosted fleet would be {util:.0%} utilized in month 0: volume is {level}, which {favour}"
+    else:
+        q["volume"] = f"{vol}; no self-hosted option to compare utilization"
+    unpredictable = w.peak_to_average >= 3 or abs(w.monthly_growth) >= 0.1
+    q["predictability"] = (
+        f"peak-to-average {w.peak_to_average:g}, growth {w.monthly_growth:+.0%}/month: "
+        + ("unpredictable or spiky, which favours pay-per-token APIs" if unpredictable else "steady, which lets a fixed fleet stay busy")
+    )
+    lat = s.latency
+    tight = (lat.ttft_ms is not None and lat.ttft_ms <= 300) or (lat.itl_ms is not None and lat.itl_ms <= 25)
+    q["latency"] = (
+        f"targets TTFT {lat.ttft_ms or '-'} ms, ITL {lat.itl_ms or '-'} ms: "
+        + ("latency-sensitive, which favours a small model close to the application" if tight else "not tight enough to rule out a large model or an API")
+    )
+    ruled = [o.name for o in ev.options if any("data must stay" in r for r in o.infeasible_reasons)]
+    q["privacy"] = (
+        f"data residency '{s.constraints.data_residency}'"
+        + (f" rules out {', '.join(ruled)}" if ruled else ": no option is ruled out by it")
+    )
+    return q
+
+
+def recommend(ev: Evaluation) -> Recommendation:
+    from llmecon.evaluation import Recommendation
+
+    feasible = [o for o in ev.options if o.feasible]
+    infeasible = {o.name: o.infeasible_reasons for o in ev.options if not o.feasible}
+    by_quality = bool(feasible) and all(o.quality is not None for o in feasible)
+    ranked = sorted(feasible, key=lambda o: _score(o, by_quality))
+    reasons: list[str] = []
+    basis = "npv_per_success" if by_quality else "npv"
+    if not ranked:
+        reasons.append("no option is feasible: " + "; ".join(f"{k}: {v[0]}" for k, v in infeasible.items() if v))
+        return Recommendation(None, basis, [], reasons, _questions(ev), infeasible)
+    best = ranked[0]
+    label = "NPV per successful task" if by_quality else "NPV"
+    if len(ranked) > 1:
+        nxt = ranked[1]
+        a, b = _score(best, by_quality), _score(nxt, by_quality)
+        reasons.append(
+            f"{best.name} has the lowest {label} over {ev.months} months: {_usd(a)} vs {_usd(b)} for {nxt.name} "
+            f"({(b - a) / max(abs(b), 1e-9):.0%} less)"
+        )
+    else:
+        reasons.append(f"{best.name} is the only feasible option ({label} {_usd(_score(best, by_quality))})")
+    reasons.append(_driver(best))
+    if len(ranked) > 1:
+        reasons.append(_driver(ranked[1]))
+    flat = {o.name: _m(o.npv_usd) + o.details.get("api_bill_flat_prices_usd", 0.0) - o.details.get("api_bill_usd", 0.0) for o in ranked}
+    flat_best = min(flat, key=lambda k: flat[k])
+    if "api_bill_usd" in best.details or any("api_bill_usd" in o.details for o in ranked):
+        trend = next((o.details["price_change_per_year"] for o in ranked if "price_change_per_year" in o.details), 0.0)
+        if flat_best != best.name:
+            reasons.append(f"with flat API prices instead of the {trend:+.0%}/year trend, {flat_best} would win")
+        else:
+            reasons.append(f"the answer holds with flat API prices as well as with the {trend:+.0%}/year trend")
+    if by_quality:
+        reasons.append("ranked by cost per successful task because every feasible option has a measured quality")
+    for name, why in infeasible.items():
+        if why:
+            reasons.append(f"{name} is infeasible: {why[0]}")
+    return Recommendation(best.name, basis, [o.name for o in ranked], reasons, _questions(ev), infeasible)

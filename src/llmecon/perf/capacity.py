@@ -1,0 +1,274 @@
+"""Capacity: traffic over the day and the months, replicas per hour, GPU-hours and their cost.
+
+Naming: ``hourly_weights_*`` build the 24-hour traffic shape; ``monthly_requests`` applies
+growth; ``replicas_per_hour`` turns load into replicas; ``gpu_hours`` and ``utilization`` follow;
+``cost_*`` price GPU-hours in the four pricing modes.
+
+Shapes: a leading sample axis ``(..., )`` broadcasts against months ``(M,)`` and hours
+``(24,)``; ``replicas_per_hour`` returns ``(..., M, 24)``.
+
+References
+----------
+.. [1] NIST/SEMATECH e-Handbook; the raised-cosine daily profile is the usual first-order
+   diurnal shape used in capacity planning (peak-to-average ratio as its one parameter).
+.. [2] Uptime Institute Global Data Center Survey (PUE); U.S. EIA Electric Power Monthly
+   (commercial tariff) -- figures live in the catalog ``facts.csv`` with their dates.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import brentq
+
+F = NDArray[np.float64]
+
+HOURS_PER_MONTH: Final[float] = 8766.0 / 12.0  # 365.25 days / 12 months x 24 h
+DAYS_PER_MONTH: Final[float] = HOURS_PER_MONTH / 24.0
+SECONDS_PER_HOUR: Final[float] = 3600.0
+PEAK_HOUR: Final[int] = 14
+
+
+def hourly_weights_from_peak_ratio(peak_to_average: float, peak_hour: int = PEAK_HOUR) -> F:
+    """24 hourly traffic weights (mean 1) whose maximum equals ``peak_to_average``.
+
+    Parameters
+    ----------
+    peak_to_average : float
+        Busiest hour's rate over the daily mean rate, >= 1. [-]
+    peak_hour : int
+        Hour of the peak, 0-23. [h]
+
+    Returns
+    -------
+    (24,) array
+        Weights ``w_h`` with ``mean(w) = 1`` and ``max(w) = peak_to_average``. [-]
+
+    Notes
+    -----
+    Raised cosine ``s_h = ((1 + cos(2 pi (h - h_peak) / 24)) / 2)^k``, ``w = a + b s``:
+    for p <= 2, ``k = 1``, ``b = 2 (p - 1)``, ``a = 2 - p``; for p > 2 the trough is 0 and k
+    is solved so that ``1 / mean(s) = p`` (traffic concentrated in fewer hours) [1].
+    """
+    p = float(peak_to_average)
+    if p < 1.0:
+        raise ValueError("peak_to_average must be >= 1")
+    c = (1.0 + np.cos(2.0 * np.pi * (np.arange(24) - peak_hour) / 24.0)) / 2.0
+    if p <= 2.0:
+        w = (2.0 - p) + 2.0 * (p - 1.0) * c
+    else:
+        if p >= 24.0:
+            raise ValueError("peak_to_average must be below 24 for an hourly profile")
+        k = brentq(lambda k: 1.0 / np.mean(c**k) - p, 1.0, 1e4)
+        s = c**k
+        w = s / np.mean(s)
+    return np.asarray(w / np.mean(w), dtype=float)
+
+
+def hourly_weights_from_profile(weights: ArrayLike) -> F:
+    """Normalise 24 user-given hourly weights to mean 1. [-]"""
+    w = np.asarray(weights, dtype=float)
+    if w.shape != (24,) or np.any(w < 0) or w.sum() <= 0:
+        raise ValueError("hourly weights must be 24 non-negative numbers, not all zero")
+    return np.asarray(w / w.mean(), dtype=float)
+
+
+def monthly_requests(requests_per_month: ArrayLike, monthly_growth: ArrayLike, months: int) -> F:
+    """Requests in each month with compound growth.
+
+    Parameters
+    ----------
+    requests_per_month : numeric
+        Volume in the first month. [requests/month]
+    monthly_growth : numeric
+        Compound growth per month (0.05 = 5 %). [1/month]
+    months : int
+        Horizon. [months]
+
+    Returns
+    -------
+    (..., months) array
+        ``R_m = R_0 (1 + g)^m``. [requests/month]
+    """
+    m = np.arange(months, dtype=float)
+    r0 = np.asarray(requests_per_month, dtype=float)[..., None]
+    g = np.asarray(monthly_growth, dtype=float)[..., None]
+    return np.asarray(r0 * (1.0 + g) ** m, dtype=float)
+
+
+def hourly_rate(monthly: ArrayLike, weights: ArrayLike) -> F:
+    """Arrival rate in each hour of a typical day of each month.
+
+    Parameters
+    ----------
+    monthly : (..., M) array
+        Requests per month. [requests/month]
+    weights : (24,) array
+        Hourly weights with mean 1. [-]
+
+    Returns
+    -------
+    (..., M, 24) array
+        ``lambda = R_m / (730.5 h * 3600 s) * w_h``. [requests/s]
+    """
+    per_s = np.asarray(monthly, dtype=float) / (HOURS_PER_MONTH * SECONDS_PER_HOUR)
+    return np.asarray(per_s[..., None] * np.asarray(weights, dtype=float), dtype=float)
+
+
+def replicas_per_hour(
+    rate: ArrayLike,
+    capacity_rps: ArrayLike,
+    headroom: ArrayLike = 0.0,
+    min_replicas: ArrayLike = 1,
+    max_replicas: ArrayLike = np.inf,
+    autoscale: bool = True,
+) -> tuple[F, NDArray[np.bool_]]:
+    """Replicas needed in each hour so that every replica stays within its SLO capacity.
+
+    Parameters
+    ----------
+    rate : (..., M, 24) array
+        Offered load. [requests/s]
+    capacity_rps : numeric
+        Requests/s one replica serves within the latency targets; broadcast against
+        ``rate[..., None, None]``. [requests/s]
+    headroom : numeric
+        Spare capacity kept above the load (0.2 = 20 %). [-]
+    min_replicas, max_replicas : numeric
+        Autoscaling bounds. [-]
+    autoscale : bool
+        False: provision every hour of a month for that month's peak hour (fixed fleet).
+
+    Returns
+    -------
+    replicas : (..., M, 24) array
+        ``n = clip(ceil(lambda (1 + h) / mu), n_min, n_max)``. [-]
+    short : (..., M, 24) bool array
+        True where ``n_max`` replicas cannot carry the load.
+    """
+    cap = np.asarray(capacity_rps, dtype=float)[..., None, None]
+    need = np.ceil(np.asarray(rate, dtype=float) * (1.0 + np.asarray(headroom, dtype=float)[..., None, None]) / cap - 1e-9)
+    if not autoscale:
+        need = np.broadcast_to(need.max(axis=-1, keepdims=True), need.shape)
+    lo = np.asarray(min_replicas, dtype=float)[..., None, None]
+    hi = np.asarray(max_replicas, dtype=float)[..., None, None]
+    return np.clip(need, lo, hi), np.asarray(need > hi)
+
+
+def gpu_hours(replicas: ArrayLike, gpus_per_replica: ArrayLike) -> F:
+    """GPU-hours per month from replicas in each hour of a typical day.
+
+    Parameters
+    ----------
+    replicas : (..., M, 24) array
+        Replicas running in each hour. [-]
+    gpus_per_replica : numeric
+        Tensor-parallel degree. [GPU]
+
+    Returns
+    -------
+    (..., M) array
+        ``H_m = sum_h n_{m,h} * G * 30.44 days``. [GPU-hours/month]
+    """
+    g = np.asarray(gpus_per_replica, dtype=float)[..., None]
+    return np.asarray(np.asarray(replicas, dtype=float).sum(axis=-1) * g * DAYS_PER_MONTH, dtype=float)
+
+
+def utilization(rate: ArrayLike, replicas: ArrayLike, capacity_rps: ArrayLike) -> F:
+    """Share of provisioned SLO capacity actually used, per month. [-]
+
+    ``U_m = sum_h lambda_{m,h} / sum_h (n_{m,h} mu)`` -- derived, never assumed.
+    """
+    cap = np.asarray(capacity_rps, dtype=float)[..., None]
+    served = np.asarray(rate, dtype=float).sum(axis=-1)
+    provisioned = np.asarray(replicas, dtype=float).sum(axis=-1) * cap
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.where(provisioned > 0, np.minimum(served / provisioned, 1.0), 0.0))
+
+
+def cost_on_demand(hours: ArrayLike, usd_per_gpu_hour: ArrayLike) -> F:
+    """On-demand cost: ``C = H * p``. [USD/month] (hours [GPU-h/month], price [USD/GPU-h])"""
+    return np.asarray(np.asarray(hours, dtype=float) * np.asarray(usd_per_gpu_hour, dtype=float)[..., None])
+
+
+def cost_reserved(
+    replicas: ArrayLike,
+    gpus_per_replica: ArrayLike,
+    committed_gpus: ArrayLike,
+    reserved_usd_per_gpu_hour: ArrayLike,
+    on_demand_usd_per_gpu_hour: ArrayLike,
+) -> F:
+    """Reserved commitment plus on-demand burst.
+
+    Parameters
+    ----------
+    replicas : (..., M, 24) array
+        Replicas in each hour. [-]
+    gpus_per_replica : numeric
+        [GPU]
+    committed_gpus : numeric
+        GPUs paid for every hour of the month whether used or not. [GPU]
+    reserved_usd_per_gpu_hour, on_demand_usd_per_gpu_hour : numeric
+        [USD/GPU-hour]
+
+    Returns
+    -------
+    (..., M) array
+        ``C_m = K * 730.5 * p_r + sum_h max(n G - K, 0) * 30.44 * p_od``. [USD/month]
+    """
+    g = np.asarray(gpus_per_replica, dtype=float)[..., None, None]
+    k = np.asarray(committed_gpus, dtype=float)
+    used = np.asarray(replicas, dtype=float) * g
+    burst = np.maximum(used - k[..., None, None], 0.0).sum(axis=-1) * DAYS_PER_MONTH
+    base = k * HOURS_PER_MONTH * np.asarray(reserved_usd_per_gpu_hour, dtype=float)
+    return np.asarray(base[..., None] + burst * np.asarray(on_demand_usd_per_gpu_hour, dtype=float)[..., None])
+
+
+def cost_spot(hours: ArrayLike, spot_usd_per_gpu_hour: ArrayLike, interruption_overhead: ArrayLike) -> F:
+    """Spot cost with rework after interruptions: ``C = H * p_s * (1 + o)``. [USD/month]
+
+    ``interruption_overhead`` [-] is the share of GPU-hours lost to preemption, restarts and
+    the replicas kept warm to absorb them.
+    """
+    factor = np.asarray(spot_usd_per_gpu_hour, dtype=float) * (1.0 + np.asarray(interruption_overhead, dtype=float))
+    return np.asarray(np.asarray(hours, dtype=float) * factor[..., None])
+
+
+def onprem_energy_cost(
+    hours: ArrayLike,
+    owned_gpus: ArrayLike,
+    tdp_w: ArrayLike,
+    pue: ArrayLike,
+    usd_per_kwh: ArrayLike,
+    idle_power_fraction: ArrayLike = 0.3,
+) -> F:
+    """Electricity for owned GPUs: busy hours at TDP, idle hours at a fraction of it.
+
+    Parameters
+    ----------
+    hours : (..., M) array
+        GPU-hours the serving load occupies. [GPU-h/month]
+    owned_gpus : numeric
+        GPUs installed (powered all month). [GPU]
+    tdp_w : numeric
+        Board power at load. [W]
+    pue : numeric
+        Power usage effectiveness of the facility [2]. [-]
+    usd_per_kwh : numeric
+        Electricity tariff. [USD/kWh]
+    idle_power_fraction : numeric
+        Idle draw as a share of TDP (an assumption the output names). [-]
+
+    Returns
+    -------
+    (..., M) array
+        ``E = (H * P + (K * 730.5 - H) * f * P) / 1000 * PUE * tariff``. [USD/month]
+    """
+    h = np.asarray(hours, dtype=float)
+    tdp = np.asarray(tdp_w, dtype=float)[..., None]
+    k_hours = np.asarray(owned_gpus, dtype=float)[..., None] * HOURS_PER_MONTH
+    idle = np.maximum(k_hours - h, 0.0)
+    kwh = (h * tdp + idle * np.asarray(idle_power_fraction, dtype=float)[..., None] * tdp) / 1000.0
+    return np.asarray(kwh * (np.asarray(pue, dtype=float) * np.asarray(usd_per_kwh, dtype=float))[..., None])

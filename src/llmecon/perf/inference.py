@@ -1,0 +1,503 @@
+"""LLM inference on one replica: prefill, decode steps and continuous batching.
+
+A *replica* is one copy of a model served on ``num_gpus`` GPUs with tensor parallelism.
+The models are rooflines with calibrated efficiencies:
+
+* ``decode_step_time`` -- one engine step that generates a token for each of ``B`` sequences;
+* ``prefill_time`` -- compute-bound prompt processing;
+* ``at_concurrency`` / ``at_request_rate`` / ``at_max_throughput`` / ``at_slo`` -- throughput,
+  TTFT and inter-token latency (ITL) of a continuously batching engine (vLLM, TensorRT-LLM,
+  SGLang) in four operating modes.
+
+Every numeric field may be a numpy array; results broadcast.
+
+References
+----------
+.. [1] R. Pope et al., "Efficiently Scaling Transformer Inference", MLSys 2023,
+   arXiv:2211.05102 (memory- vs compute-bound decode, 2N FLOPs per token, all-reduce cost).
+.. [2] S. Williams, A. Waterman, D. Patterson, "Roofline", CACM 52(4), 2009.
+.. [3] G.-I. Yu et al., "Orca: continuous batching", OSDI 2022; W. Kwon et al., vLLM,
+   SOSP 2023, arXiv:2309.06180.
+.. [4] A. Agrawal et al., "Sarathi-Serve: chunked prefills", OSDI 2024, arXiv:2403.02310
+   (prefill work interleaved with decode steps stretches inter-token latency).
+.. [5] J. Kaplan et al., "Scaling Laws for Neural Language Models", arXiv:2001.08361
+   (forward pass = 2N FLOPs per token plus 2 * n_layer * n_ctx * d_attn for attention).
+.. [6] N. Shazeer et al., "Outrageously Large Neural Networks" (MoE), arXiv:1701.06538;
+   expected distinct experts among E when B tokens each pick k: E * (1 - (1 - k/E)^B).
+.. [7] J. D. C. Little, "A Proof for the Queuing Formula L = lambda W", Oper. Res. 9(3), 1961.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+F = NDArray[np.float64]
+
+#: vLLM's default ``max_num_seqs``: the engine's cap on sequences per step.
+DEFAULT_MAX_BATCH: Final[int] = 256
+
+_BISECT_STEPS: Final[int] = 48
+
+
+@dataclass(frozen=True)
+class Replica:
+    """Numbers that define one model replica on its GPUs (all numeric, broadcastable).
+
+    Attributes
+    ----------
+    weight_bytes : whole-model weights in memory. [bytes]
+    expert_weight_bytes : weights of routed experts (0 for dense models). [bytes]
+    active_params : parameters used per token (MoE: shared + k experts). [parameters]
+    num_layers, hidden_size, attn_dim : transformer shape; ``attn_dim`` = query heads x
+        head_dim. [-]
+    num_experts, experts_per_token : routed experts and top-k (1, 1 for dense). [-]
+    kv_bytes_per_token : KV cache per token of context. [bytes/token]
+    kv_capacity_tokens : KV cache that fits in the replica. [tokens]
+    num_gpus : tensor-parallel degree. [-]
+    peak_flops : dense tensor throughput of one GPU at the compute precision. [FLOP/s]
+    mem_bandwidth : HBM bandwidth of one GPU. [bytes/s]
+    link_bandwidth : GPU-to-GPU bandwidth per direction. [bytes/s]
+    activation_bytes : bytes per activation element exchanged in all-reduce. [bytes]
+    """
+
+    weight_bytes: ArrayLike
+    active_params: ArrayLike
+    num_layers: ArrayLike
+    hidden_size: ArrayLike
+    attn_dim: ArrayLike
+    kv_bytes_per_token: ArrayLike
+    kv_capacity_tokens: ArrayLike
+    num_gpus: ArrayLike
+    peak_flops: ArrayLike
+    mem_bandwidth: ArrayLike
+    link_bandwidth: ArrayLike
+    expert_weight_bytes: ArrayLike = 0.0
+    num_experts: ArrayLike = 1.0
+    experts_per_token: ArrayLike = 1.0
+    activation_bytes: ArrayLike = 2.0
+
+
+@dataclass(frozen=True)
+class Efficiency:
+    """Achieved fractions of peak and fixed costs (calibrated defaults; override freely).
+
+    Attributes
+    ----------
+    mbu : model bandwidth utilization in decode, share of HBM bandwidth achieved. [-]
+    mfu_decode : share of peak FLOP/s achieved by decode matmuls. [-]
+    mfu_prefill : share of peak FLOP/s achieved by prefill. [-]
+    step_overhead_s : fixed per-step cost (scheduling, kernel launches, sampling). [s]
+    allreduce_latency_s : fixed latency of one all-reduce across the TP group. [s]
+    max_batch : engine cap on concurrent sequences (vLLM ``max_num_seqs`` = 256). [-]
+
+    Defaults are fitted on the calibration rows of ``benchmarks/data/serving_benchmarks.csv``
+    by ``benchmarks/calibrate.py``; see that script and the README for the figures.
+    """
+
+    mbu: ArrayLike = 0.75
+    mfu_decode: ArrayLike = 0.45
+    mfu_prefill: ArrayLike = 0.55
+    step_overhead_s: ArrayLike = 0.004
+    allreduce_latency_s: ArrayLike = 10e-6
+    max_batch: ArrayLike = DEFAULT_MAX_BATCH
+
+
+@dataclass(frozen=True)
+class ServingPoint:
+    """Steady-state performance of one replica at one operating point (arrays broadcast).
+
+    Attributes
+    ----------
+    concurrency : sequences in flight in the engine. [-]
+    requests_per_s : completed requests. [1/s]
+    output_tokens_per_s, total_tokens_per_s : generated, and prompt + generated. [tokens/s]
+    ttft_s : mean time to first token. [s]
+    itl_s : mean inter-token latency. [s]
+    decode_step_s : one decode step at this batch. [s]
+    memory_bound : True where the decode step is limited by memory bandwidth. [-]
+    overloaded : True where offered load exceeds what the replica can serve. [-]
+    """
+
+    concurrency: F
+    requests_per_s: F
+    output_tokens_per_s: F
+    total_tokens_per_s: F
+    ttft_s: F
+    itl_s: F
+    decode_step_s: F
+    memory_bound: NDArray[np.bool_]
+    overloaded: NDArray[np.bool_] = field(default_factory=lambda: np.asarray(False))
+
+
+def _f(x: ArrayLike) -> F:
+    return np.asarray(x, dtype=float)
+
+
+def experts_touched(num_experts: ArrayLike, experts_per_token: ArrayLike, tokens: ArrayLike) -> F:
+    """Expected distinct experts hit per layer when ``tokens`` each route to top-k.
+
+    Parameters
+    ----------
+    num_experts : numeric
+        Routed experts per layer, E. [-]
+    experts_per_token : numeric
+        Experts each token selects, k. [-]
+    tokens : numeric
+        Tokens in the step (decode batch size). [-]
+
+    Returns
+    -------
+    numeric
+        Expected distinct experts, ``E * (1 - (1 - k/E)^B)`` (uniform routing) [6]. [-]
+    """
+    e = _f(num_experts)
+    k = _f(experts_per_token)
+    b = np.maximum(_f(tokens), 0.0)
+    return e * (1.0 - (1.0 - np.minimum(k / e, 1.0)) ** b)
+
+
+def allreduce_time(
+    replica: Replica, tokens: ArrayLike, eff: Efficiency
+) -> F:
+    """Time spent in tensor-parallel all-reduces for one forward pass over ``tokens``.
+
+    Parameters
+    ----------
+    replica : Replica
+    tokens : numeric
+        Tokens in the pass (decode batch, or prompt tokens in prefill). [-]
+    eff : Efficiency
+
+    Returns
+    -------
+    numeric
+        All-reduce time, 0 for one GPU. [s]
+
+    Notes
+    -----
+    Two all-reduces per layer (after attention and after the MLP) [1], each of
+    ``tokens * hidden * a`` bytes; a ring all-reduce moves ``2 (G-1)/G`` of the message over
+    each link: ``t = 2 L (lat + 2 (G-1)/G * tokens * h * a / bw_link)``.
+    """
+    g = _f(replica.num_gpus)
+    msg = _f(tokens) * _f(replica.hidden_size) * _f(replica.activation_bytes)
+    link = np.maximum(_f(replica.link_bandwidth), 1.0)
+    per = _f(eff.allreduce_latency_s) + 2.0 * (g - 1.0) / g * msg / link
+    return np.where(g > 1.0, 2.0 * _f(replica.num_layers) * per, 0.0)
+
+
+def decode_step_time(
+    replica: Replica, batch: ArrayLike, context: ArrayLike, eff: Efficiency
+) -> tuple[F, NDArray[np.bool_]]:
+    """Time of one decode step generating one token for each of ``batch`` sequences.
+
+    Parameters
+    ----------
+    replica : Replica
+    batch : numeric
+        Sequences in the step, B. [-]
+    context : numeric
+        Mean context length the sequences attend over, c. [tokens]
+    eff : Efficiency
+
+    Returns
+    -------
+    step : numeric
+        Step time. [s]
+    memory_bound : bool array
+        True where bytes, not FLOPs, set the step time.
+
+    Notes
+    -----
+    Bytes read: dense weights + touched experts + KV cache,
+    ``M = (W - W_e) + W_e * touched(B)/E + B * c * kv``.
+    FLOPs: ``C = 2 * N_active * B + 4 * B * c * L * d_attn`` [1], [5].
+    ``t = max(M / (G * bw * MBU), C / (G * peak * MFU)) + t_overhead + t_allreduce`` [2].
+    """
+    b = np.maximum(_f(batch), 1e-9)
+    c = _f(context)
+    g = _f(replica.num_gpus)
+    w = _f(replica.weight_bytes)
+    we = _f(replica.expert_weight_bytes)
+    touched_share = experts_touched(replica.num_experts, replica.experts_per_token, b) / _f(
+        replica.num_experts
+    )
+    bytes_read = (w - we) + we * touched_share + b * c * _f(replica.kv_bytes_per_token)
+    flops = 2.0 * _f(replica.active_params) * b + 4.0 * b * c * _f(replica.num_layers) * _f(
+        replica.attn_dim
+    )
+    t_mem = bytes_read / (g * _f(replica.mem_bandwidth) * _f(eff.mbu))
+    t_comp = flops / (g * _f(replica.peak_flops) * _f(eff.mfu_decode))
+    step = np.maximum(t_mem, t_comp) + _f(eff.step_overhead_s) + allreduce_time(replica, b, eff)
+    return step, t_mem >= t_comp
+
+
+def prefill_time(replica: Replica, prompt_tokens: ArrayLike, eff: Efficiency) -> F:
+    """Time to process one prompt of ``prompt_tokens`` tokens.
+
+    Parameters
+    ----------
+    replica : Replica
+    prompt_tokens : numeric
+        Prompt length, I. [tokens]
+    eff : Efficiency
+
+    Returns
+    -------
+    numeric
+        Prefill time. [s]
+
+    Notes
+    -----
+    Causal attention gives each token on average I/2 keys:
+    ``C = 2 * N_active * I + 2 * L * d_attn * I^2`` [5];
+    ``t = max(C / (G * peak * MFU_p), W / (G * bw * MBU)) + t_allreduce(I)``.
+    """
+    i = np.maximum(_f(prompt_tokens), 0.0)
+    g = _f(replica.num_gpus)
+    flops = 2.0 * _f(replica.active_params) * i + 2.0 * _f(replica.num_layers) * _f(
+        replica.attn_dim
+    ) * i**2
+    t_comp = flops / (g * _f(replica.peak_flops) * _f(eff.mfu_prefill))
+    t_mem = _f(replica.weight_bytes) / (g * _f(replica.mem_bandwidth) * _f(eff.mbu))
+    return np.maximum(t_comp, t_mem) + allreduce_time(replica, i, eff)
+
+
+def max_batch(replica: Replica, input_tokens: ArrayLike, output_tokens: ArrayLike, eff: Efficiency) -> F:
+    """Largest concurrency the KV cache and the engine cap allow (0 if the model does not fit).
+
+    Parameters
+    ----------
+    replica : Replica
+    input_tokens, output_tokens : numeric
+        Mean prompt and generated lengths. [tokens]
+    eff : Efficiency
+
+    Returns
+    -------
+    numeric
+        ``min(floor(T_kv / (I + O/2)), max_batch)``. [-]
+    """
+    mean_ctx = np.maximum(_f(input_tokens) + 0.5 * _f(output_tokens), 1.0)
+    kv_fit = np.floor(np.maximum(_f(replica.kv_capacity_tokens), 0.0) / mean_ctx)
+    return np.minimum(kv_fit, _f(eff.max_batch))
+
+
+def at_concurrency(
+    replica: Replica,
+    concurrency: ArrayLike,
+    input_tokens: ArrayLike,
+    output_tokens: ArrayLike,
+    eff: Efficiency,
+) -> ServingPoint:
+    """Steady state of a continuously batching engine holding ``concurrency`` sequences.
+
+    Parameters
+    ----------
+    replica : Replica
+    concurrency : numeric
+        Sequences in flight, C (closed loop: a client sends its next request when the
+        previous one completes). [-]
+    input_tokens, output_tokens : numeric
+        Mean prompt length I and generated length O. [tokens]
+    eff : Efficiency
+
+    Returns
+    -------
+    ServingPoint
+
+    Notes
+    -----
+    In one cycle every sequence is prefilled once and ``O`` decode steps run at batch C,
+    with prefill interleaved between decode steps [3], [4]:
+
+    * cycle ``T = C * t_p + O * t_d(C, I + O/2)``; requests/s ``= C / T``;
+    * ITL ``= T / O`` (decode steps stretched by the others' prefills);
+    * TTFT ``= t_p * (1 + rho / (2 (1 - rho))) + t_d / 2`` with ``rho = C t_p / T``, the
+      share of time spent prefilling (an M/D/1 wait for the prefill slot).
+    """
+    c = np.maximum(_f(concurrency), 1e-9)
+    i = _f(input_tokens)
+    o = np.maximum(_f(output_tokens), 1.0)
+    t_p = prefill_time(replica, i, eff)
+    t_d, mem_bound = decode_step_time(replica, c, i + 0.5 * o, eff)
+    cycle = c * t_p + o * t_d
+    rho = np.clip(c * t_p / cycle, 0.0, 0.999)
+    ttft = t_p * (1.0 + rho / (2.0 * (1.0 - rho))) + 0.5 * t_d
+    rps = c / cycle
+    return ServingPoint(
+        concurrency=c + 0.0 * rps,
+        requests_per_s=rps,
+        output_tokens_per_s=rps * o,
+        total_tokens_per_s=rps * (i + o),
+        ttft_s=ttft,
+        itl_s=cycle / o,
+        decode_step_s=t_d,
+        memory_bound=np.asarray(mem_bound),
+        overloaded=np.zeros(np.shape(rps), dtype=bool),
+    )
+
+
+def _bisect_max(
+    ok_fn: object, lo: F, hi: F, steps: int = _BISECT_STEPS
+) -> F:
+    """Largest x in [lo, hi] with ok_fn(x) True, for ok monotone decreasing in x (vectorised)."""
+    assert callable(ok_fn)
+    lo = lo.copy()
+    hi = hi.copy()
+    for _ in range(steps):
+        mid = 0.5 * (lo + hi)
+        good = ok_fn(mid)
+        lo = np.where(good, mid, lo)
+        hi = np.where(good, hi, mid)
+    return lo
+
+
+def at_max_throughput(
+    replica: Replica, input_tokens: ArrayLike, output_tokens: ArrayLike, eff: Efficiency
+) -> ServingPoint:
+    """Saturated (offline) throughput: concurrency = the largest batch that fits.
+
+    Parameters
+    ----------
+    replica, eff : Replica, Efficiency
+    input_tokens, output_tokens : numeric
+        Mean prompt and generated lengths. [tokens]
+
+    Returns
+    -------
+    ServingPoint
+        At ``C = max_batch(...)``; all rates are 0 where the model does not fit.
+    """
+    b = max_batch(replica, input_tokens, output_tokens, eff)
+    point = at_concurrency(replica, np.maximum(b, 1.0), input_tokens, output_tokens, eff)
+    fits = b >= 1.0
+    return _mask(point, fits)
+
+
+def _mask(point: ServingPoint, fits: NDArray[np.bool_]) -> ServingPoint:
+    zero = np.where(fits, 1.0, 0.0)
+    nan = np.where(fits, 1.0, np.nan)
+    return ServingPoint(
+        concurrency=point.concurrency * zero,
+        requests_per_s=point.requests_per_s * zero,
+        output_tokens_per_s=point.output_tokens_per_s * zero,
+        total_tokens_per_s=point.total_tokens_per_s * zero,
+        ttft_s=point.ttft_s * nan,
+        itl_s=point.itl_s * nan,
+        decode_step_s=point.decode_step_s * nan,
+        memory_bound=point.memory_bound,
+        overloaded=point.overloaded | ~fits,
+    )
+
+
+def at_request_rate(
+    replica: Replica,
+    request_rate: ArrayLike,
+    input_tokens: ArrayLike,
+    output_tokens: ArrayLike,
+    eff: Efficiency,
+) -> ServingPoint:
+    """Steady state under an open-loop arrival rate (Little's-law fixed point).
+
+    Parameters
+    ----------
+    replica, eff : Replica, Efficiency
+    request_rate : numeric
+        Arrivals, lambda. [requests/s]
+    input_tokens, output_tokens : numeric
+        Mean prompt and generated lengths. [tokens]
+
+    Returns
+    -------
+    ServingPoint
+        With ``overloaded`` True where lambda exceeds the saturated request rate; there the
+        throughput is the saturated one and TTFT is ``inf`` (the queue grows without bound).
+
+    Notes
+    -----
+    Concurrency satisfies ``C = lambda * latency(C)`` [7] with
+    ``latency = TTFT + (O - 1) * ITL``; the residual is monotone in C, solved by bisection.
+    """
+    lam = _f(request_rate)
+    b_max = np.maximum(max_batch(replica, input_tokens, output_tokens, eff), 1.0)
+    sat = at_concurrency(replica, b_max, input_tokens, output_tokens, eff)
+    o = np.maximum(_f(output_tokens), 1.0)
+
+    def under(c: F) -> NDArray[np.bool_]:
+        p = at_concurrency(replica, c, input_tokens, output_tokens, eff)
+        return np.asarray(lam * (p.ttft_s + (o - 1.0) * p.itl_s) <= c)
+
+    # ``under`` is False below the fixed point and True above it; find its smallest C.
+    lo = np.full(np.broadcast(lam, b_max).shape, 1e-6)
+    hi = b_max * np.ones_like(lo)
+    for _ in range(_BISECT_STEPS):
+        mid = 0.5 * (lo + hi)
+        good = under(mid)
+        hi = np.where(good, mid, hi)
+        lo = np.where(good, lo, mid)
+    point = at_concurrency(replica, hi, input_tokens, output_tokens, eff)
+    overloaded = lam > sat.requests_per_s
+    served = np.where(overloaded, sat.requests_per_s, lam)
+    return ServingPoint(
+        concurrency=np.where(overloaded, b_max, hi),
+        requests_per_s=served,
+        output_tokens_per_s=served * o,
+        total_tokens_per_s=served * (_f(input_tokens) + o),
+        ttft_s=np.where(overloaded, np.inf, point.ttft_s),
+        itl_s=np.where(overloaded, sat.itl_s, point.itl_s),
+        decode_step_s=np.where(overloaded, sat.decode_step_s, point.decode_step_s),
+        memory_bound=np.where(overloaded, sat.memory_bound, point.memory_bound),
+        overloaded=np.asarray(overloaded | (b_max < 1.0)),
+    )
+
+
+def at_slo(
+    replica: Replica,
+    input_tokens: ArrayLike,
+    output_tokens: ArrayLike,
+    ttft_target_s: ArrayLike,
+    itl_target_s: ArrayLike,
+    eff: Efficiency,
+) -> tuple[ServingPoint, NDArray[np.bool_]]:
+    """The largest concurrency whose TTFT and ITL meet their targets.
+
+    Parameters
+    ----------
+    replica, eff : Replica, Efficiency
+    input_tokens, output_tokens : numeric
+        Mean prompt and generated lengths. [tokens]
+    ttft_target_s, itl_target_s : numeric
+        Latency targets; ``inf`` for none. [s]
+
+    Returns
+    -------
+    point : ServingPoint
+        At the largest feasible (fractional) concurrency ``C* <= max_batch``.
+    feasible : bool array
+        False where even one sequence misses a target or the model does not fit; then the
+        point is the single-sequence one and rates are 0.
+
+    Notes
+    -----
+    TTFT and ITL grow monotonically with C, so ``C*`` is found by bisection on
+    ``[1, max_batch]``.
+    """
+    b_max = max_batch(replica, input_tokens, output_tokens, eff)
+    ttft_t = _f(ttft_target_s)
+    itl_t = _f(itl_target_s)
+
+    def ok(c: F) -> NDArray[np.bool_]:
+        p = at_concurrency(replica, c, input_tokens, output_tokens, eff)
+        return np.asarray((p.ttft_s <= ttft_t) & (p.itl_s <= itl_t))
+
+    one = np.ones(np.broadcast(b_max, ttft_t, itl_t).shape)
+    feasible = ok(one) & (b_max >= 1.0)
+    c_star = _bisect_max(ok, one, np.maximum(b_max * one, 1.0))
+    c_star = np.where(ok(np.maximum(b_max * one, 1.0)), np.maximum(b_max, 1.0), c_star)
+    point = at_concurrency(replica, c_star, input_tokens, output_tokens, eff)
+    return _mask(point, feasible), np.asarray(feasible)

@@ -1,0 +1,44 @@
+"""Sustainability & maintenance pillar: recurring upkeep [USD/month]."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+F = NDArray[np.float64]
+
+
+def periodic(months: int, every_months: ArrayLike, cost: ArrayLike) -> F:
+    """A cost that recurs every ``k`` months (first at month k, not at 0).
+
+    ``C_m = cost`` where ``m >= k`` and ``floor(m / k) > floor((m - 1) / k)``, else 0.
+    every_months [months], cost [USD] -> (..., M) [USD/month].
+    """
+    m = np.arange(months, dtype=float)
+    k = np.maximum(np.asarray(every_months, dtype=float)[..., None], 1e-9)
+    hit = (np.floor(m / k) > np.floor((m - 1.0) / k)) & (m >= k)
+    return np.asarray(np.where(hit, np.asarray(cost, dtype=float)[..., None], 0.0))
+
+
+def observability_cost(
+    requests: ArrayLike, base_usd: ArrayLike, included_units: ArrayLike, overage_usd_per_100k: ArrayLike
+) -> F:
+    """Tracing plan with included units and overage (one trace per request).
+
+    ``C_m = base + max(R_m - U, 0) / 1e5 * p`` with R_m [requests/month] -> [USD/month].
+    """
+    r = np.asarray(requests, dtype=float)
+    over = np.maximum(r - np.asarray(included_units, dtype=float)[..., None], 0.0) / 1e5
+    return np.asarray(np.asarray(base_usd, dtype=float)[..., None] + over * np.asarray(overage_usd_per_100k, dtype=float)[..., None])
+
+
+def residual_value(capex: ArrayLike, months: int, life_months: ArrayLike) -> F:
+    """Book value left at the end of the horizon, straight-line: ``V = K * max(1 - (M mod L) / L, 0)``.
+
+    A refresh is bought every L months, so the value left is that of the latest purchase.
+    capex [USD], life [months] -> [USD].
+    """
+    life = np.asarray(life_months, dtype=float)
+    age = np.mod(float(months), life)
+    left = np.where(age == 0, 0.0, 1.0 - age / life)
+    return np.asarray(np.asarray(capex, dtype=float) * left)

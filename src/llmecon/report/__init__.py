@@ -1,0 +1,1 @@
+"""Renderings of an evaluation: JSON-ready data, tables, charts and documents."""
