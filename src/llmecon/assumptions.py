@@ -61,6 +61,8 @@ def organisation_default(field: str) -> Default:
         return _cited("colocation_usd_per_kw_month", "colocation asking rate")
     if field == "compliance_usd_per_year":
         return Default(0.0, "not included: no public benchmark; add your assessment and audit budget")
+    if field == "traced_share":
+        return Default(1.0, "every request traced")
     if field == "observability_usd_per_month":
         f = fact("langfuse_core_usd_per_month")
         return Default(f.value, f"Langfuse Core plan + overage per 100k traces ({f.source}, {f.as_of})")

@@ -44,17 +44,18 @@ class Inputs:
 
     def _scenario_value(self, path: str) -> tuple[bool, Any]:
         node: Any = self.scenario
+        if path.startswith("options."):
+            # option names may contain dots: match the longest name the path starts with
+            names = sorted((o.name for o in self.scenario.options), key=len, reverse=True)
+            name = next((n for n in names if path.startswith(f"options.{n}.")), None)
+            if name is None:
+                return False, None
+            node = self.scenario.option(name)
+            path = path[len(f"options.{name}.") :]
         parts = path.split(".")
         i = 0
         while i < len(parts):
             part = parts[i]
-            if part == "options" and node is self.scenario:
-                try:
-                    node = self.scenario.option(parts[i + 1])
-                except (KeyError, IndexError):
-                    return False, None
-                i += 2
-                continue
             if node is None:
                 return True, None
             if not hasattr(node, part):

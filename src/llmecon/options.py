@@ -121,7 +121,7 @@ def _sustainability_common(c: _Ctx, requests: F) -> F:
     if obs_override is None:
         c.org("observability_usd_per_month")  # records the cited default
         obs = sus.observability_cost(
-            requests,
+            requests * c.org("traced_share")[..., None],
             c.inp.get("facts.langfuse_core_usd_per_month", fact("langfuse_core_usd_per_month").value),
             fact("langfuse_core_included_units").value,
             c.inp.get("facts.langfuse_overage_usd_per_100k_units", fact("langfuse_overage_usd_per_100k_units").value),

@@ -74,6 +74,7 @@ class Organisation(_Strict):
     cost_of_delay_usd_per_month: NonNeg = Field(0.0, description="Value lost per month of later go-live [USD/month].")
     compliance_usd_per_year: NonNeg | None = Field(None, description="Assessments and audits for options that process data in-house or via a vendor [USD/year].")
     observability_usd_per_month: NonNeg | None = Field(None, description="Tracing/evaluation tooling [USD/month].")
+    traced_share: Share | None = Field(None, description="Share of requests sent to the tracing tool [-].")
     cost_per_failure_usd: NonNeg = Field(0.0, description="Cost of one failed task, e.g. a human fallback [USD].")
 
 

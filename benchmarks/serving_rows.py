@@ -1,0 +1,186 @@
+"""Map the published serving benchmarks onto ``llmecon.perf.inference`` (shared by the scripts).
+
+``load_rows`` reads ``benchmarks/data/serving_benchmarks.csv`` and builds one vectorised
+``Replica`` (array fields, one entry per usable row); ``predict`` evaluates every row in the
+operating mode its source measured:
+
+* ``concurrency`` -> ``at_concurrency`` (closed loop, ``concurrency`` sequences in flight);
+* ``rate``        -> ``at_request_rate`` (open loop, ``request_rate`` arrivals/s);
+* ``max_throughput`` -> ``at_max_throughput`` (the engine fills its batch up to ``max_batch``).
+
+Hold-out split (deterministic): a row is a TEST row when the first 8 hex digits of
+``sha256(id)`` modulo 3 equal 0, else a CALIBRATION row. ``calibrate.py`` fits only on the
+calibration rows; ``validate.py`` reports the TEST rows (and the calibration rows apart).
+
+Rows skipped (and why) are returned in ``Rows.skipped``:
+
+* blank ``input_tokens`` (ShareGPT and MLPerf OpenOrca rows): the sources give no mean prompt
+  length, so no fixed-length workload can be built;
+* a model whose architecture is not in the catalog with a verified config (Qwen1.5 32B).
+
+TTFT of ``max_throughput`` rows (all requests queued at once) is pure queueing that depends
+on the number of requests sent, which the sources do not give; it is not compared.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from llmecon.catalog import CatalogError, resolve_gpu, resolve_model
+from llmecon.perf import inference as inf
+from llmecon.perf.replica import build_replica
+
+F = NDArray[np.float64]
+
+DATA = Path(__file__).resolve().parent / "data"
+BENCHMARKS_CSV = DATA / "serving_benchmarks.csv"
+PEERS_CSV = DATA / "peer_predictions.csv"
+
+#: Split rule, printed by the scripts.
+SPLIT_RULE = "TEST if int(sha256(id)[:8], 16) % 3 == 0 else CALIBRATION"
+
+METRICS: tuple[str, ...] = ("throughput", "ttft", "itl")
+
+
+def split_of(row_id: str) -> str:
+    """``"test"`` or ``"calib"`` for a row id (deterministic, see ``SPLIT_RULE``)."""
+    h = int(hashlib.sha256(row_id.encode("utf-8")).hexdigest()[:8], 16)
+    return "test" if h % 3 == 0 else "calib"
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Usable benchmark rows as arrays (one entry per row) plus the skipped ones."""
+
+    ids: list[str]
+    engine: NDArray[np.str_]
+    mode: NDArray[np.str_]
+    split: NDArray[np.str_]
+    replica: inf.Replica
+    input_tokens: F
+    output_tokens: F
+    concurrency: F  # [-] nan where not given
+    request_rate: F  # [1/s] nan where not given
+    measured: dict[str, F]  # throughput [tok/s], ttft [ms], itl [ms]; nan where absent
+    skipped: list[tuple[str, str]]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _num(text: str) -> float:
+    return float(text) if text.strip() else float("nan")
+
+
+def load_rows(path: Path = BENCHMARKS_CSV) -> Rows:
+    """Read the benchmark CSV and build the vectorised replica for all usable rows."""
+    with path.open(encoding="utf-8") as fh:
+        raw = list(csv.DictReader(fh))
+    keep: list[dict[str, str]] = []
+    fields: dict[str, list[float]] = {}
+    skipped: list[tuple[str, str]] = []
+    for r in raw:
+        if not r["input_tokens"].strip() or not r["output_tokens"].strip():
+            skipped.append((r["id"], "no mean input/output length in the source"))
+            continue
+        try:
+            model = resolve_model(r["model"])
+            gpu = resolve_gpu(r["gpu"])
+        except CatalogError as exc:
+            skipped.append((r["id"], f"not in catalog: {exc}".split(";")[0]))
+            continue
+        rep, _fit = build_replica(model, gpu, r["precision"], int(r["num_gpus"]))
+        for name, value in vars(rep).items():
+            fields.setdefault(name, []).append(float(value))
+        keep.append(r)
+    replica = inf.Replica(**{k: np.asarray(v) for k, v in fields.items()})
+    ttft = np.array([_num(r["ttft_ms"]) for r in keep])
+    mode = np.array([r["mode"] for r in keep])
+    ttft = np.where(mode == "max_throughput", np.nan, ttft)
+    return Rows(
+        ids=[r["id"] for r in keep],
+        engine=np.array([r["engine"] for r in keep]),
+        mode=mode,
+        split=np.array([split_of(r["id"]) for r in keep]),
+        replica=replica,
+        input_tokens=np.array([_num(r["input_tokens"]) for r in keep]),
+        output_tokens=np.array([_num(r["output_tokens"]) for r in keep]),
+        concurrency=np.array([_num(r["concurrency"]) for r in keep]),
+        request_rate=np.array([_num(r["request_rate"]) for r in keep]),
+        measured={
+            "throughput": np.array([_num(r["output_tokens_per_s"]) for r in keep]),
+            "ttft": ttft,
+            "itl": np.array([_num(r["itl_ms"]) for r in keep]),
+        },
+        skipped=skipped,
+    )
+
+
+def predict(rows: Rows, eff: inf.Efficiency) -> dict[str, F]:
+    """Predicted output tokens/s, TTFT [ms] and ITL [ms] for every row, in its own mode."""
+    rep, i, o = rows.replica, rows.input_tokens, rows.output_tokens
+    conc = at_mode = None
+    c = np.where(np.isfinite(rows.concurrency), rows.concurrency, 1.0)
+    lam = np.where(np.isfinite(rows.request_rate), rows.request_rate, 1.0)
+    conc = inf.at_concurrency(rep, c, i, o, eff)
+    rate = inf.at_request_rate(rep, lam, i, o, eff)
+    mx = inf.at_max_throughput(rep, i, o, eff)
+    is_c = rows.mode == "concurrency"
+    is_r = rows.mode == "rate"
+
+    def pick(a: F, b: F, m: F) -> F:
+        return np.where(is_c, a, np.where(is_r, b, m))
+
+    at_mode = {
+        "throughput": pick(conc.output_tokens_per_s, rate.output_tokens_per_s, mx.output_tokens_per_s),
+        "ttft": 1e3 * pick(conc.ttft_s, rate.ttft_s, mx.ttft_s),
+        "itl": 1e3 * pick(conc.itl_s, rate.itl_s, mx.itl_s),
+    }
+    return at_mode
+
+
+def pct_errors(pred: F, meas: F) -> F:
+    """Signed percentage error ``(pred - meas) / meas`` (nan where either is missing) [-]."""
+    ok = np.isfinite(pred) & np.isfinite(meas) & (meas > 0)
+    return np.where(ok, (pred - np.where(ok, meas, 1.0)) / np.where(ok, meas, 1.0), np.nan)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Error statistics of one metric over a set of rows (fractions, not %)."""
+
+    n: int
+    median_ape: float
+    p90_ape: float
+    bias: float  # median signed error
+
+
+def summarize(err: F) -> Summary:
+    """Median and p90 absolute percentage error and the median signed error of ``err``."""
+    e = err[np.isfinite(err)]
+    if e.size == 0:
+        return Summary(0, float("nan"), float("nan"), float("nan"))
+    a = np.abs(e)
+    return Summary(int(e.size), float(np.median(a)), float(np.percentile(a, 90)), float(np.median(e)))
+
+
+def load_peers(path: Path = PEERS_CSV) -> dict[str, dict[str, Mapping[str, float]]] | None:
+    """Peer predictions as ``{peer: {id: {metric: value}}}``; ``None`` if the file is absent."""
+    if not path.exists():
+        return None
+    out: dict[str, dict[str, Mapping[str, float]]] = {}
+    with path.open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            out.setdefault(r["peer"], {})[r["id"]] = {
+                "throughput": _num(r["output_tokens_per_s"]),
+                "ttft": _num(r["ttft_ms"]),
+                "itl": _num(r["itl_ms"]),
+            }
+    return out
