@@ -8,8 +8,9 @@ operating mode its source measured:
 * ``rate``        -> ``at_request_rate`` (open loop, ``request_rate`` arrivals/s);
 * ``max_throughput`` -> ``at_max_throughput`` (the engine fills its batch up to ``max_batch``).
 
-Hold-out split (deterministic): a row is a TEST row when the first 8 hex digits of
-``sha256(id)`` modulo 3 equal 0, else a CALIBRATION row. ``calibrate.py`` fits only on the
+Hold-out split (deterministic): every third row of the CSV is a TEST row (0-based position
+``i % 3 == 2``), the others are CALIBRATION rows; the CSV is grouped by source, so every
+source contributes test rows. ``calibrate.py`` fits only on the
 calibration rows; ``validate.py`` reports the TEST rows (and the calibration rows apart).
 
 Rows skipped (and why) are returned in ``Rows.skipped``:
@@ -25,7 +26,7 @@ on the number of requests sent, which the sources do not give; it is not compare
 from __future__ import annotations
 
 import csv
-import hashlib
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,8 @@ from numpy.typing import NDArray
 
 from llmecon.catalog import CatalogError, resolve_gpu, resolve_model
 from llmecon.perf import inference as inf
-from llmecon.perf.replica import build_replica
+from llmecon.perf import memory
+from llmecon.perf.replica import DEFAULT_RESERVE_BYTES_PER_GPU, build_replica
 
 F = NDArray[np.float64]
 
@@ -44,15 +46,30 @@ BENCHMARKS_CSV = DATA / "serving_benchmarks.csv"
 PEERS_CSV = DATA / "peer_predictions.csv"
 
 #: Split rule, printed by the scripts.
-SPLIT_RULE = "TEST if int(sha256(id)[:8], 16) % 3 == 0 else CALIBRATION"
+SPLIT_RULE = "TEST if the 0-based CSV row position i has i % 3 == 2, else CALIBRATION"
 
 METRICS: tuple[str, ...] = ("throughput", "ttft", "itl")
 
 
-def split_of(row_id: str) -> str:
-    """``"test"`` or ``"calib"`` for a row id (deterministic, see ``SPLIT_RULE``)."""
-    h = int(hashlib.sha256(row_id.encode("utf-8")).hexdigest()[:8], 16)
-    return "test" if h % 3 == 0 else "calib"
+def split_of(index: int) -> str:
+    """``"test"`` or ``"calib"`` for the 0-based row position in the CSV (see ``SPLIT_RULE``)."""
+    return "test" if index % 3 == 2 else "calib"
+
+
+#: Engines that size their KV cache as a share of the memory left after the weights
+#: (TensorRT-LLM ``kv_cache_free_gpu_mem_fraction`` = 0.95 in the perf-overview runs; NIM's
+#: Llama 3.3 70B FP8 TP2 profile is a TensorRT-LLM engine) rather than vLLM's 0.9 of all memory.
+FREE_MEMORY_FRACTION: dict[str, float] = {"trtllm": 0.95, "nim": 0.95}
+
+
+def _memory_utilization(engine: str, gpu_bytes: float, gpus: int, weight_bytes: float) -> float:
+    """``memory_utilization`` for ``build_replica`` that gives the engine's KV-cache budget."""
+    frac = FREE_MEMORY_FRACTION.get(engine)
+    if frac is None:
+        return memory.DEFAULT_GPU_MEMORY_UTILIZATION
+    reserve = gpus * DEFAULT_RESERVE_BYTES_PER_GPU
+    free = frac * max(gpus * gpu_bytes - weight_bytes - reserve, 0.0)
+    return (free + weight_bytes + reserve) / (gpus * gpu_bytes)
 
 
 @dataclass(frozen=True)
@@ -61,6 +78,7 @@ class Rows:
 
     ids: list[str]
     engine: NDArray[np.str_]
+    static_batch: NDArray[np.bool_]  # TRT-LLM v0.6 static-batch rows: batch = concurrency
     mode: NDArray[np.str_]
     split: NDArray[np.str_]
     replica: inf.Replica
@@ -86,7 +104,8 @@ def load_rows(path: Path = BENCHMARKS_CSV) -> Rows:
     keep: list[dict[str, str]] = []
     fields: dict[str, list[float]] = {}
     skipped: list[tuple[str, str]] = []
-    for r in raw:
+    splits: list[str] = []
+    for index, r in enumerate(raw):
         if not r["input_tokens"].strip() or not r["output_tokens"].strip():
             skipped.append((r["id"], "no mean input/output length in the source"))
             continue
@@ -96,10 +115,14 @@ def load_rows(path: Path = BENCHMARKS_CSV) -> Rows:
         except CatalogError as exc:
             skipped.append((r["id"], f"not in catalog: {exc}".split(";")[0]))
             continue
-        rep, _fit = build_replica(model, gpu, r["precision"], int(r["num_gpus"]))
+        g = int(r["num_gpus"])
+        w = model.total_params_b * 1e9 * memory.bytes_per_weight(r["precision"])
+        util = _memory_utilization(r["engine"], gpu.memory_gb * memory.GB, g, w)
+        rep, _fit = build_replica(model, gpu, r["precision"], g, memory_utilization=util)
         for name, value in vars(rep).items():
             fields.setdefault(name, []).append(float(value))
         keep.append(r)
+        splits.append(split_of(index))
     replica = inf.Replica(**{k: np.asarray(v) for k, v in fields.items()})
     ttft = np.array([_num(r["ttft_ms"]) for r in keep])
     mode = np.array([r["mode"] for r in keep])
@@ -107,8 +130,9 @@ def load_rows(path: Path = BENCHMARKS_CSV) -> Rows:
     return Rows(
         ids=[r["id"] for r in keep],
         engine=np.array([r["engine"] for r in keep]),
+        static_batch=np.array([r["id"].startswith("trtllm061-") for r in keep]),
         mode=mode,
-        split=np.array([split_of(r["id"]) for r in keep]),
+        split=np.array(splits),
         replica=replica,
         input_tokens=np.array([_num(r["input_tokens"]) for r in keep]),
         output_tokens=np.array([_num(r["output_tokens"]) for r in keep]),
@@ -123,10 +147,24 @@ def load_rows(path: Path = BENCHMARKS_CSV) -> Rows:
     )
 
 
+def row_efficiency(rows: Rows, presets: Mapping[str, inf.Efficiency]) -> inf.Efficiency:
+    """One ``Efficiency`` with array fields: each row gets its engine's preset (the default
+    ``presets["default"]`` for engines without one); static-batch rows run exactly their
+    stated batch (``max_batch`` = their concurrency)."""
+    base = presets["default"]
+    names = [f.name for f in dataclasses.fields(inf.Efficiency)]
+    cols: dict[str, F] = {}
+    for name in names:
+        cols[name] = np.array(
+            [float(getattr(presets.get(str(e), base), name)) for e in rows.engine]
+        )
+    cols["max_batch"] = np.where(rows.static_batch, rows.concurrency, cols["max_batch"])
+    return inf.Efficiency(**cols)
+
+
 def predict(rows: Rows, eff: inf.Efficiency) -> dict[str, F]:
     """Predicted output tokens/s, TTFT [ms] and ITL [ms] for every row, in its own mode."""
     rep, i, o = rows.replica, rows.input_tokens, rows.output_tokens
-    conc = at_mode = None
     c = np.where(np.isfinite(rows.concurrency), rows.concurrency, 1.0)
     lam = np.where(np.isfinite(rows.request_rate), rows.request_rate, 1.0)
     conc = inf.at_concurrency(rep, c, i, o, eff)
@@ -138,12 +176,11 @@ def predict(rows: Rows, eff: inf.Efficiency) -> dict[str, F]:
     def pick(a: F, b: F, m: F) -> F:
         return np.where(is_c, a, np.where(is_r, b, m))
 
-    at_mode = {
+    return {
         "throughput": pick(conc.output_tokens_per_s, rate.output_tokens_per_s, mx.output_tokens_per_s),
         "ttft": 1e3 * pick(conc.ttft_s, rate.ttft_s, mx.ttft_s),
         "itl": 1e3 * pick(conc.itl_s, rate.itl_s, mx.itl_s),
     }
-    return at_mode
 
 
 def pct_errors(pred: F, meas: F) -> F:

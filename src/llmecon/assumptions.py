@@ -60,27 +60,61 @@ def organisation_default(field: str) -> Default:
     if field == "colocation_usd_per_kw_month":
         return _cited("colocation_usd_per_kw_month", "colocation asking rate")
     if field == "compliance_usd_per_year":
-        return Default(0.0, "not included: no public benchmark; add your assessment and audit budget")
+        return Default(
+            0.0, "not included: no public benchmark; add your assessment and audit budget"
+        )
     if field == "traced_share":
         return Default(1.0, "every request traced")
     if field == "observability_usd_per_month":
         f = fact("langfuse_core_usd_per_month")
-        return Default(f.value, f"Langfuse Core plan + overage per 100k traces ({f.source}, {f.as_of})")
+        return Default(
+            f.value, f"Langfuse Core plan + overage per 100k traces ({f.source}, {f.as_of})"
+        )
     raise KeyError(field)
 
 
 #: Judgement defaults by option kind: (api, hosted_open, self_hosted, slm, hybrid).
 _BY_KIND: dict[str, tuple[tuple[float, ...], str]] = {
-    "engineering_weeks": ((4, 5, 12, 16, 6), "llmecon judgement: integration, evaluation and launch effort"),
-    "time_to_deploy_weeks": ((2, 3, 8, 12, 10), "llmecon judgement: API fastest, serving stack and training slower"),
-    "eval_set_examples": ((300, 300, 300, 300, 300), "llmecon judgement: a 300-example evaluation set"),
-    "eval_usd_per_example": ((2, 2, 2, 2, 2), "llmecon judgement: ~1 minute of expert review per example"),
-    "ops_fte": ((0.05, 0.05, 0.25, 0.25, 0.25), "llmecon judgement: on-call share of one FTE for one replica"),
-    "ops_fte_per_100_gpus": ((0, 0, 1.0, 1.0, 1.0), "llmecon judgement: +1 FTE per 100 GPUs in the fleet"),
-    "network_storage_usd_per_month": ((0, 0, 0, 0, 0), "not included: set your egress and storage bill"),
-    "migration_weeks": ((2, 2, 4, 4, 2), "llmecon judgement: re-evaluation and prompt rework per migration"),
-    "security_hours_per_month": ((0, 0, 8, 8, 8), "llmecon judgement: patching the serving stack and images"),
-    "spot_interruption_overhead": ((0, 0, 0.15, 0.15, 0.15), "llmecon judgement: GPU-hours lost to preemption and warm spares"),
+    "engineering_weeks": (
+        (4, 5, 12, 16, 6),
+        "llmecon judgement: integration, evaluation and launch effort",
+    ),
+    "time_to_deploy_weeks": (
+        (2, 3, 8, 12, 10),
+        "llmecon judgement: API fastest, serving stack and training slower",
+    ),
+    "eval_set_examples": (
+        (300, 300, 300, 300, 300),
+        "llmecon judgement: a 300-example evaluation set",
+    ),
+    "eval_usd_per_example": (
+        (2, 2, 2, 2, 2),
+        "llmecon judgement: ~1 minute of expert review per example",
+    ),
+    "ops_fte": (
+        (0.05, 0.05, 0.25, 0.25, 0.25),
+        "llmecon judgement: on-call share of one FTE for one replica",
+    ),
+    "ops_fte_per_100_gpus": (
+        (0, 0, 1.0, 1.0, 1.0),
+        "llmecon judgement: +1 FTE per 100 GPUs in the fleet",
+    ),
+    "network_storage_usd_per_month": (
+        (0, 0, 0, 0, 0),
+        "not included: set your egress and storage bill",
+    ),
+    "migration_weeks": (
+        (2, 2, 4, 4, 2),
+        "llmecon judgement: re-evaluation and prompt rework per migration",
+    ),
+    "security_hours_per_month": (
+        (0, 0, 8, 8, 8),
+        "llmecon judgement: patching the serving stack and images",
+    ),
+    "spot_interruption_overhead": (
+        (0, 0, 0.15, 0.15, 0.15),
+        "llmecon judgement: GPU-hours lost to preemption and warm spares",
+    ),
     "headroom": ((0, 0, 0.2, 0.2, 0.2), "llmecon default spare capacity"),
 }
 
@@ -92,7 +126,9 @@ def option_default(kind: str, field: str) -> Default:
     if field == "migration_every_months":
         if kind in ("api", "hosted_open"):
             f = fact("observed_model_lifetime_months_low")
-            return Default(f.value, f"observed API model lifetimes 12-20 months, low end ({f.source})")
+            return Default(
+                f.value, f"observed API model lifetimes 12-20 months, low end ({f.source})"
+            )
         return Default(12.0, "llmecon judgement: yearly base-model upgrade of a self-hosted model")
     if field == "price_change_per_year":
         return api_price_trend()
@@ -117,9 +153,13 @@ def api_price_trend() -> Default:
 
 def training_default(field: str, method: str) -> Default:
     if field == "mfu":
-        return Default(0.4, "Llama 3 405B reached 38-43 % MFU (Llama 3 paper, arXiv:2407.21783); 0.4 used")
+        return Default(
+            0.4, "Llama 3 405B reached 38-43 % MFU (Llama 3 paper, arXiv:2407.21783); 0.4 used"
+        )
     if field == "examples":
-        return Default(10000.0, "llmecon judgement: 10k task examples for fine-tuning or distillation")
+        return Default(
+            10000.0, "llmecon judgement: 10k task examples for fine-tuning or distillation"
+        )
     if field == "retrain_every_months":
         return Default(6.0, "llmecon judgement: retrain twice a year as data drifts")
     if field == "label_usd_per_example":

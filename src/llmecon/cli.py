@@ -11,9 +11,9 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -33,7 +33,9 @@ app = typer.Typer(
     help="Should you call an API model, self-host an open model, or build a small language model?",
     pretty_exceptions_enable=False,
 )
-catalog_app = typer.Typer(no_args_is_help=True, help="Browse the fact catalogs (every row has a source and date).")
+catalog_app = typer.Typer(
+    no_args_is_help=True, help="Browse the fact catalogs (every row has a source and date)."
+)
 app.add_typer(catalog_app, name="catalog")
 
 T = TypeVar("T")
@@ -59,10 +61,14 @@ def friendly_errors() -> Iterator[None]:
     except CatalogError as err:
         fail([str(err)])
     except UnknownParameter as err:
-        fail([f"unknown parameter {err.args[0]!r}; use a dotted path like workload.requests_per_month"])
+        fail(
+            [
+                f"unknown parameter {err.args[0]!r}; use a dotted path like workload.requests_per_month"
+            ]
+        )
 
 
-class Fmt(str, Enum):
+class Fmt(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
@@ -76,7 +82,9 @@ def _money(x: float | None) -> str:
 
 @app.command()
 def init(
-    path: Annotated[Path, typer.Argument(help="Where to write the scenario.")] = Path("scenario.yaml"),
+    path: Annotated[Path, typer.Argument(help="Where to write the scenario.")] = Path(
+        "scenario.yaml"
+    ),
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented example scenario.
@@ -85,7 +93,11 @@ def init(
     """
     if path.exists() and not force:
         fail([f"{path} exists; pass --force to overwrite it"])
-    text = resources.files("llmecon").joinpath("templates", "scenario.yaml").read_text(encoding="utf-8")
+    text = (
+        resources.files("llmecon")
+        .joinpath("templates", "scenario.yaml")
+        .read_text(encoding="utf-8")
+    )
     path.write_text(text, encoding="utf-8")
     typer.echo(f"wrote {path}; next: llmecon evaluate {path}")
 
@@ -115,13 +127,36 @@ def evaluate_cmd(
     if fmt is Fmt.csv:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["option", "kind", "feasible", "development_usd", "deployment_usd", "sustainability_usd",
-                    "total_usd", "npv_usd", "per_1k_requests_usd", "per_1m_tokens_usd"])
+        w.writerow(
+            [
+                "option",
+                "kind",
+                "feasible",
+                "development_usd",
+                "deployment_usd",
+                "sustainability_usd",
+                "total_usd",
+                "npv_usd",
+                "per_1k_requests_usd",
+                "per_1m_tokens_usd",
+            ]
+        )
         for o in data["options"]:
             p = o["pillars"]
-            w.writerow([o["name"], o["kind"], o["feasible"], p["development"]["total_usd"], p["deployment"]["total_usd"],
-                        p["sustainability"]["total_usd"], o["total_usd"], o["npv_usd"], o["per_1k_requests_usd"],
-                        o["per_1m_tokens_usd"]])
+            w.writerow(
+                [
+                    o["name"],
+                    o["kind"],
+                    o["feasible"],
+                    p["development"]["total_usd"],
+                    p["deployment"]["total_usd"],
+                    p["sustainability"]["total_usd"],
+                    o["total_usd"],
+                    o["npv_usd"],
+                    o["per_1k_requests_usd"],
+                    o["per_1m_tokens_usd"],
+                ]
+            )
         typer.echo(buf.getvalue(), nl=False)
         return
     render_evaluation(data, console())
@@ -129,18 +164,39 @@ def evaluate_cmd(
 
 def render_evaluation(data: dict[str, Any], out: Console) -> None:
     s = data["scenario"]
-    out.print(f"[bold]{s['name']}[/bold] — {s['horizon_months']} months, "
-              f"{s['workload']['requests_per_month']:,.0f} requests/month")
+    out.print(
+        f"[bold]{s['name']}[/bold] — {s['horizon_months']} months, "
+        f"{s['workload']['requests_per_month']:,.0f} requests/month"
+    )
     t = Table(title="Cost by option and pillar (USD over the horizon)")
-    for col in ("option", "kind", "development", "deployment", "sustainability", "total", "NPV", "per 1k req", "per 1M tok"):
+    for col in (
+        "option",
+        "kind",
+        "development",
+        "deployment",
+        "sustainability",
+        "total",
+        "NPV",
+        "per 1k req",
+        "per 1M tok",
+    ):
         t.add_column(col, justify="left" if col in ("option", "kind") else "right")
     for o in data["options"]:
         p = o["pillars"]
         style = None if o["feasible"] else "dim"
         name = o["name"] + ("" if o["feasible"] else " (infeasible)")
-        t.add_row(name, o["kind"], _money(p["development"]["total_usd"]), _money(p["deployment"]["total_usd"]),
-                  _money(p["sustainability"]["total_usd"]), _money(o["total_usd"]), _money(o["npv_usd"]),
-                  _money(o["per_1k_requests_usd"]), _money(o["per_1m_tokens_usd"]), style=style)
+        t.add_row(
+            name,
+            o["kind"],
+            _money(p["development"]["total_usd"]),
+            _money(p["deployment"]["total_usd"]),
+            _money(p["sustainability"]["total_usd"]),
+            _money(o["total_usd"]),
+            _money(o["npv_usd"]),
+            _money(o["per_1k_requests_usd"]),
+            _money(o["per_1m_tokens_usd"]),
+            style=style,
+        )
     out.print(t)
     r = data["recommendation"]
     if r["option"]:
@@ -153,7 +209,9 @@ def render_evaluation(data: dict[str, Any], out: Console) -> None:
     for k, v in r["questions"].items():
         out.print(f"  {k}: {v}")
     n = sum(len(o["assumptions"]) for o in data["options"]) + len(data["assumptions"])
-    out.print(f"[dim]{n} assumptions used; see them with --format json (options[].assumptions)[/dim]")
+    out.print(
+        f"[dim]{n} assumptions used; see them with --format json (options[].assumptions)[/dim]"
+    )
 
 
 # --------------------------------------------------------------------------- catalog
@@ -182,7 +240,12 @@ def catalog_gpus(as_json: JsonFlag = False) -> None:
     from llmecon.catalog import gpus
 
     rows = [asdict(g) for g in gpus()]
-    _emit(rows, ["name", "memory_gb", "mem_bandwidth_gbs", "bf16_tflops", "fp8_tflops", "tdp_w", "as_of"], as_json, "GPUs")
+    _emit(
+        rows,
+        ["name", "memory_gb", "mem_bandwidth_gbs", "bf16_tflops", "fp8_tflops", "tdp_w", "as_of"],
+        as_json,
+        "GPUs",
+    )
 
 
 @catalog_app.command("models")
@@ -193,7 +256,20 @@ def catalog_models(as_json: JsonFlag = False) -> None:
     from llmecon.catalog import models
 
     rows = [asdict(m) for m in models()]
-    _emit(rows, ["name", "total_params_b", "active_params_b", "num_layers", "num_kv_heads", "max_context", "license"], as_json, "Models")
+    _emit(
+        rows,
+        [
+            "name",
+            "total_params_b",
+            "active_params_b",
+            "num_layers",
+            "num_kv_heads",
+            "max_context",
+            "license",
+        ],
+        as_json,
+        "Models",
+    )
 
 
 @catalog_app.command("gpu-prices")
@@ -209,12 +285,19 @@ def catalog_gpu_prices(
 
     with friendly_errors():
         rows = [asdict(p) for p in gpu_prices(gpu, None, provider)]
-    _emit(rows, ["provider", "instance_type", "gpu", "usd_per_gpu_hour", "pricing", "region", "as_of"], as_json, "GPU prices")
+    _emit(
+        rows,
+        ["provider", "instance_type", "gpu", "usd_per_gpu_hour", "pricing", "region", "as_of"],
+        as_json,
+        "GPU prices",
+    )
 
 
 @catalog_app.command("api-models")
 def catalog_api_models(
-    provider: Annotated[str | None, typer.Option(help="Provider id, e.g. openai, anthropic, together.")] = None,
+    provider: Annotated[
+        str | None, typer.Option(help="Provider id, e.g. openai, anthropic, together.")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """API models with token prices (USD per 1M tokens). Example: llmecon catalog api-models --provider openai"""
@@ -222,13 +305,25 @@ def catalog_api_models(
 
     with friendly_errors():
         rows = [m.as_dict() for m in api_models(provider)]
-    _emit(rows, ["provider", "model", "input_per_mtok", "cached_input_per_mtok", "output_per_mtok", "batch_input_per_mtok"], as_json, "API models")
+    _emit(
+        rows,
+        [
+            "provider",
+            "model",
+            "input_per_mtok",
+            "cached_input_per_mtok",
+            "output_per_mtok",
+            "batch_input_per_mtok",
+        ],
+        as_json,
+        "API models",
+    )
 
 
 # --------------------------------------------------------------------------- perf
 
 
-class Prec(str, Enum):
+class Prec(StrEnum):
     bf16 = "bf16"
     fp16 = "fp16"
     fp8 = "fp8"
@@ -241,14 +336,28 @@ def perf(
     model: Annotated[str, typer.Option("--model", help="Catalog model, e.g. Llama-3.1-8B.")],
     gpu: Annotated[str, typer.Option("--gpu", help="Catalog GPU, e.g. H100-SXM-80GB.")],
     input_tokens: Annotated[float, typer.Option("--input-tokens", min=1, help="Prompt tokens.")],
-    output_tokens: Annotated[float, typer.Option("--output-tokens", min=1, help="Generated tokens.")],
-    gpus: Annotated[int, typer.Option("--gpus", min=1, max=64, help="GPUs in one tensor-parallel replica.")] = 1,
+    output_tokens: Annotated[
+        float, typer.Option("--output-tokens", min=1, help="Generated tokens.")
+    ],
+    gpus: Annotated[
+        int, typer.Option("--gpus", min=1, max=64, help="GPUs in one tensor-parallel replica.")
+    ] = 1,
     precision: Annotated[Prec, typer.Option("--precision")] = Prec.bf16,
-    concurrency: Annotated[float | None, typer.Option("--concurrency", min=1, help="Requests in flight.")] = None,
-    request_rate: Annotated[float | None, typer.Option("--request-rate", min=0, help="Arrivals [req/s].")] = None,
-    max_throughput: Annotated[bool, typer.Option("--max-throughput", help="Saturated batch.")] = False,
-    ttft_ms: Annotated[float | None, typer.Option("--ttft-ms", min=0, help="TTFT target [ms].")] = None,
-    itl_ms: Annotated[float | None, typer.Option("--itl-ms", min=0, help="ITL target [ms].")] = None,
+    concurrency: Annotated[
+        float | None, typer.Option("--concurrency", min=1, help="Requests in flight.")
+    ] = None,
+    request_rate: Annotated[
+        float | None, typer.Option("--request-rate", min=0, help="Arrivals [req/s].")
+    ] = None,
+    max_throughput: Annotated[
+        bool, typer.Option("--max-throughput", help="Saturated batch.")
+    ] = False,
+    ttft_ms: Annotated[
+        float | None, typer.Option("--ttft-ms", min=0, help="TTFT target [ms].")
+    ] = None,
+    itl_ms: Annotated[
+        float | None, typer.Option("--itl-ms", min=0, help="ITL target [ms].")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Predict throughput and latency of one replica.
@@ -262,26 +371,56 @@ def perf(
     modes = sum(x is not None for x in (concurrency, request_rate)) + int(max_throughput)
     slo = ttft_ms is not None or itl_ms is not None
     if modes > 1 or (modes == 1 and slo):
-        fail(["give one of --concurrency, --request-rate, --max-throughput, or the targets --ttft-ms/--itl-ms"])
+        fail(
+            [
+                "give one of --concurrency, --request-rate, --max-throughput, or the targets --ttft-ms/--itl-ms"
+            ]
+        )
     with friendly_errors():
         m, g = resolve_model(model), resolve_gpu(gpu)
     replica, fit = build_replica(m, g, precision.value, gpus)
     eff = inf.Efficiency()
     b = float(inf.max_batch(replica, input_tokens, output_tokens, eff)) if fit.fits else 0.0
-    out: dict[str, Any] = {"model": m.name, "gpu": g.name, "gpus": gpus, "precision": precision.value,
-                           "fits": fit.fits, "fit": fit.explain(gpus, g.name), "max_batch": int(b)}
+    out: dict[str, Any] = {
+        "model": m.name,
+        "gpu": g.name,
+        "gpus": gpus,
+        "precision": precision.value,
+        "fits": fit.fits,
+        "fit": fit.explain(gpus, g.name),
+        "max_batch": int(b),
+    }
     if fit.fits:
         if concurrency is not None:
-            p, mode = inf.at_concurrency(replica, concurrency, input_tokens, output_tokens, eff), "concurrency"
+            p, mode = (
+                inf.at_concurrency(replica, concurrency, input_tokens, output_tokens, eff),
+                "concurrency",
+            )
         elif request_rate is not None:
-            p, mode = inf.at_request_rate(replica, request_rate, input_tokens, output_tokens, eff), "request_rate"
+            p, mode = (
+                inf.at_request_rate(replica, request_rate, input_tokens, output_tokens, eff),
+                "request_rate",
+            )
         elif slo:
-            p, ok = inf.at_slo(replica, input_tokens, output_tokens, (ttft_ms or np.inf) / 1e3, (itl_ms or np.inf) / 1e3, eff)
+            p, ok = inf.at_slo(
+                replica,
+                input_tokens,
+                output_tokens,
+                (ttft_ms or np.inf) / 1e3,
+                (itl_ms or np.inf) / 1e3,
+                eff,
+            )
             mode = "slo"
             out["slo_met"] = bool(ok)
         else:
-            p, mode = inf.at_max_throughput(replica, input_tokens, output_tokens, eff), "max_throughput"
-        f: Callable[[Any], float | None] = lambda x: None if not np.isfinite(float(x)) else round(float(x), 3)  # noqa: E731
+            p, mode = (
+                inf.at_max_throughput(replica, input_tokens, output_tokens, eff),
+                "max_throughput",
+            )
+        def f(x: Any) -> (float | None):
+            return (
+                    None if not np.isfinite(float(x)) else round(float(x), 3)
+                )
         out.update(
             mode=mode,
             concurrency=f(p.concurrency),
@@ -294,8 +433,14 @@ def perf(
             overloaded=bool(p.overloaded),
         )
     else:
-        out.update(output_tokens_per_s=0.0, total_tokens_per_s=0.0, requests_per_s=0.0, ttft_ms=None,
-                   itl_ms=None, bottleneck="memory capacity")
+        out.update(
+            output_tokens_per_s=0.0,
+            total_tokens_per_s=0.0,
+            requests_per_s=0.0,
+            ttft_ms=None,
+            itl_ms=None,
+            bottleneck="memory capacity",
+        )
     if as_json:
         typer.echo(json.dumps(out, indent=2))
         return

@@ -18,7 +18,7 @@ from llmecon.analysis import tco
 from llmecon.inputs import Inputs
 from llmecon.options import OptionCost, price_option
 from llmecon.perf import capacity as cap
-from llmecon.scenario import Scenario
+from llmecon.scenario import Scenario, check_references
 
 F = NDArray[np.float64]
 PILLARS = ("development", "deployment", "sustainability")
@@ -85,12 +85,17 @@ def _scalar(x: ArrayLike) -> float:
     return float(np.mean(np.asarray(x, dtype=float)))
 
 
-def price_all(scenario: Scenario, overrides: Mapping[str, ArrayLike] | None = None) -> tuple[Inputs, list[OptionCost], F]:
+def price_all(
+    scenario: Scenario, overrides: Mapping[str, ArrayLike] | None = None
+) -> tuple[Inputs, list[OptionCost], F]:
     """Price every option (vectorised over any overridden inputs)."""
+    check_references(scenario)
     inputs = Inputs(scenario, overrides or {})
     costs = [price_option(inputs, o) for o in scenario.options]
     requests = cap.monthly_requests(
-        inputs.get("workload.requests_per_month"), inputs.get("workload.monthly_growth"), scenario.horizon_months
+        inputs.get("workload.requests_per_month"),
+        inputs.get("workload.monthly_growth"),
+        scenario.horizon_months,
     )
     return inputs, costs, requests
 
@@ -107,7 +112,10 @@ def evaluate(scenario: Scenario, overrides: Mapping[str, ArrayLike] | None = Non
     from llmecon.analysis.recommend import recommend
 
     inputs, costs, requests = price_all(scenario, overrides)
-    tokens = requests * (inputs.get("workload.input_tokens") + inputs.get("workload.output_tokens"))[..., None]
+    tokens = (
+        requests
+        * (inputs.get("workload.input_tokens") + inputs.get("workload.output_tokens"))[..., None]
+    )
     results = []
     for cost in costs:
         total, npv = totals(scenario, inputs, cost)
@@ -122,7 +130,11 @@ def evaluate(scenario: Scenario, overrides: Mapping[str, ArrayLike] | None = Non
                 feasible=bool(np.all(cost.feasible)),
                 infeasible_reasons=cost.infeasible_reasons,
                 warnings=cost.warnings,
-                pillars={"development": cost.development, "deployment": cost.deployment, "sustainability": cost.sustainability},
+                pillars={
+                    "development": cost.development,
+                    "deployment": cost.deployment,
+                    "sustainability": cost.sustainability,
+                },
                 total_usd=total,
                 npv_usd=npv,
                 per_1k_requests_usd=tco.per_unit(total, n_req, 1e3),
@@ -139,6 +151,13 @@ def evaluate(scenario: Scenario, overrides: Mapping[str, ArrayLike] | None = Non
             for leg in scenario.option(r.name).legs or []:
                 r.assumptions = list(dict.fromkeys(r.assumptions + inputs.assumptions.get(leg, [])))
                 r.sources = list(dict.fromkeys(r.sources + inputs.sources.get(leg, [])))
-    ev = Evaluation(scenario, results, Recommendation(None, "npv", [], [], {}, {}), scenario.horizon_months, requests, inputs.assumptions.get("", []))
+    ev = Evaluation(
+        scenario,
+        results,
+        Recommendation(None, "npv", [], [], {}, {}),
+        scenario.horizon_months,
+        requests,
+        inputs.assumptions.get("", []),
+    )
     ev.recommendation = recommend(ev)
     return ev

@@ -16,7 +16,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from llmecon import assumptions as A
-from llmecon.catalog import CatalogError, GPU, ModelArch, fact, gpu_prices, resolve_gpu, resolve_model
+from llmecon.catalog import (
+    GPU,
+    CatalogError,
+    ModelArch,
+    fact,
+    gpu_prices,
+    resolve_gpu,
+    resolve_model,
+)
 from llmecon.catalog.api_prices import ApiPrice, api_price
 from llmecon.inputs import Inputs
 from llmecon.perf import capacity as cap
@@ -76,13 +84,15 @@ class _Ctx:
         return self.get(field_, self.kind_default(field_))
 
     def org(self, field_: str) -> F:
-        return self.inp.get(f"organisation.{field_}", lambda: A.organisation_default(field_), owner=self.o.name)
+        return self.inp.get(
+            f"organisation.{field_}", lambda: A.organisation_default(field_), owner=self.o.name
+        )
 
     def wl(self, field_: str) -> F:
         return self.inp.get(f"workload.{field_}", owner="")
 
     def zeros(self) -> F:
-        return np.zeros(self.inp.shape + (self.months,))
+        return np.zeros((*self.inp.shape, self.months))
 
     def at(self, month: int, amount: F) -> F:
         out = self.zeros() + 0.0 * np.asarray(amount)[..., None]
@@ -90,8 +100,12 @@ class _Ctx:
         return out
 
     def requests(self) -> F:
-        r = cap.monthly_requests(self.wl("requests_per_month"), self.wl("monthly_growth"), self.months)
-        return np.asarray(r * np.asarray(self.scale)[..., None] if np.ndim(self.scale) else r * float(self.scale))
+        r = cap.monthly_requests(
+            self.wl("requests_per_month"), self.wl("monthly_growth"), self.months
+        )
+        return np.asarray(
+            r * np.asarray(self.scale)[..., None] if np.ndim(self.scale) else r * float(self.scale)
+        )
 
     def hourly_weights(self) -> F:
         w = self.s.workload
@@ -122,9 +136,14 @@ def _sustainability_common(c: _Ctx, requests: F) -> F:
         c.org("observability_usd_per_month")  # records the cited default
         obs = sus.observability_cost(
             requests * c.org("traced_share")[..., None],
-            c.inp.get("facts.langfuse_core_usd_per_month", fact("langfuse_core_usd_per_month").value),
+            c.inp.get(
+                "facts.langfuse_core_usd_per_month", fact("langfuse_core_usd_per_month").value
+            ),
             fact("langfuse_core_included_units").value,
-            c.inp.get("facts.langfuse_overage_usd_per_100k_units", fact("langfuse_overage_usd_per_100k_units").value),
+            c.inp.get(
+                "facts.langfuse_overage_usd_per_100k_units",
+                fact("langfuse_overage_usd_per_100k_units").value,
+            ),
         )
     else:
         obs = np.broadcast_to(c.org("observability_usd_per_month")[..., None], requests.shape)
@@ -138,7 +157,11 @@ def _quality(c: _Ctx, requests: F) -> F:
     q = c.o.quality
     if q is None:
         return c.zeros()
-    return np.asarray(requests * (1.0 - c.get("quality")[..., None]) * c.inp.get("organisation.cost_per_failure_usd")[..., None])
+    return np.asarray(
+        requests
+        * (1.0 - c.get("quality")[..., None])
+        * c.inp.get("organisation.cost_per_failure_usd")[..., None]
+    )
 
 
 def _residency(c: _Ctx, vendor_hosted: bool) -> None:
@@ -147,7 +170,9 @@ def _residency(c: _Ctx, vendor_hosted: bool) -> None:
         if vendor_hosted:
             c.reasons.append("data must stay on premises; a vendor API processes it off premises")
         elif c.o.pricing != "on_prem":
-            c.reasons.append(f"data must stay on premises; pricing '{c.o.pricing}' rents cloud GPUs (use pricing: on_prem)")
+            c.reasons.append(
+                f"data must stay on premises; pricing '{c.o.pricing}' rents cloud GPUs (use pricing: on_prem)"
+            )
     elif cons.data_residency == "region" and vendor_hosted:
         regions = [r.lower() for r in (c.o.regions or [])]
         if not regions:
@@ -156,7 +181,9 @@ def _residency(c: _Ctx, vendor_hosted: bool) -> None:
                 f"(list them in {c.p}.regions)"
             )
         elif (cons.region or "").lower() not in regions:
-            c.reasons.append(f"data must stay in region '{cons.region}'; vendor regions are {', '.join(c.o.regions or [])}")
+            c.reasons.append(
+                f"data must stay in region '{cons.region}'; vendor regions are {', '.join(c.o.regions or [])}"
+            )
 
 
 # --------------------------------------------------------------------------- API options
@@ -177,11 +204,17 @@ def _catalog_api(c: _Ctx) -> ApiPrice | None:
         paths["prices.batch_discount"] = 1.0 - price.batch_input_per_mtok / price.input_per_mtok
     for k, v in paths.items():
         c.inp.catalog.setdefault(f"{c.p}.{k}", (v, price.source))
-    c.inp.source(c.o.name, f"{price.provider}/{price.model}: ${price.input_per_mtok:g} in, "
-                 f"${price.cached_input_per_mtok if price.cached_input_per_mtok is not None else price.input_per_mtok:g} cached, "
-                 f"${price.output_per_mtok:g} out per 1M tokens ({price.source}; as of {price.as_of})")
+    c.inp.source(
+        c.o.name,
+        f"{price.provider}/{price.model}: ${price.input_per_mtok:g} in, "
+        f"${price.cached_input_per_mtok if price.cached_input_per_mtok is not None else price.input_per_mtok:g} cached, "
+        f"${price.output_per_mtok:g} out per 1M tokens ({price.source}; as of {price.as_of})",
+    )
     if price.cached_input_per_mtok is None:
-        c.inp.note(c.o.name, "no cached-input price in the catalog: cached tokens billed at the input price")
+        c.inp.note(
+            c.o.name,
+            "no cached-input price in the catalog: cached tokens billed at the input price",
+        )
     return price
 
 
@@ -190,36 +223,69 @@ def _api(c: _Ctx) -> OptionCost:
     requests = c.requests()
     i, o = c.wl("input_tokens"), c.wl("output_tokens")
     p_in, p_out = c.get("prices.input_per_mtok"), c.get("prices.output_per_mtok")
-    p_cached = c.get("prices.cached_input_per_mtok", lambda: A.Default(float(c.get("prices.input_per_mtok")), "no cached price given: cached tokens at the input price"))
+    p_cached = c.get(
+        "prices.cached_input_per_mtok",
+        lambda: A.Default(
+            float(c.get("prices.input_per_mtok")),
+            "no cached price given: cached tokens at the input price",
+        ),
+    )
     if price is not None and price.tiers and c.o.prices is None:
         threshold, t_in, t_out = price.tiers[0]
         if c.s.workload.input_tokens >= threshold:
             p_in, p_out = np.asarray(t_in), np.asarray(t_out)
-            c.inp.note(c.o.name, f"mean prompt {c.s.workload.input_tokens:g} tokens >= {threshold} tier: long-context prices ${t_in:g}/${t_out:g}")
+            c.inp.note(
+                c.o.name,
+                f"mean prompt {c.s.workload.input_tokens:g} tokens >= {threshold} tier: long-context prices ${t_in:g}/${t_out:g}",
+            )
     batch_share = c.wl("batch_share")
-    discount = c.get("prices.batch_discount", 0.0) if c.s.workload.batch_share > 0 else np.asarray(0.0)
-    if c.s.workload.batch_share > 0 and (c.o.prices is None or c.o.prices.batch_discount is None) and (price is None or not price.batch_input_per_mtok):
+    discount = (
+        c.get("prices.batch_discount", 0.0) if c.s.workload.batch_share > 0 else np.asarray(0.0)
+    )
+    if (
+        c.s.workload.batch_share > 0
+        and (c.o.prices is None or c.o.prices.batch_discount is None)
+        and (price is None or not price.batch_input_per_mtok)
+    ):
         c.inp.note(c.o.name, "no batch price known: batch requests billed at standard prices")
     premium = c.get("fine_tune.inference_premium") if c.o.fine_tune else np.asarray(1.0)
-    per_req = dep.api_cost_per_request(
-        i, o, c.wl("cached_input_share"), p_in, p_cached, p_out,
-        c.get("prices.per_request", 0.0) if c.o.prices else 0.0, batch_share, 1.0 - discount,
-    ) * premium
+    per_req = (
+        dep.api_cost_per_request(
+            i,
+            o,
+            c.wl("cached_input_share"),
+            p_in,
+            p_cached,
+            p_out,
+            c.get("prices.per_request", 0.0) if c.o.prices else 0.0,
+            batch_share,
+            1.0 - discount,
+        )
+        * premium
+    )
     trend = c.opt("price_change_per_year")
     factor = dep.price_factor(c.months, trend)
     bill = requests * per_req[..., None] * factor
     c.details["api_cost_per_request_usd"] = float(np.mean(per_req))
-    c.details["api_bill_flat_prices_usd"] = float(np.mean((requests * per_req[..., None]).sum(axis=-1)))
+    c.details["api_bill_flat_prices_usd"] = float(
+        np.mean((requests * per_req[..., None]).sum(axis=-1))
+    )
     c.details["api_bill_usd"] = float(np.mean(bill.sum(axis=-1)))
     c.details["price_change_per_year"] = float(np.mean(trend))
 
-    deployment = bill + dep.ops_staff_cost(c.opt("ops_fte"), 0.0, 0.0, c.org("ops_engineer_usd_per_year")) + _quality(c, requests)
+    deployment = (
+        bill
+        + dep.ops_staff_cost(c.opt("ops_fte"), 0.0, 0.0, c.org("ops_engineer_usd_per_year"))
+        + _quality(c, requests)
+    )
     deployment = deployment + c.opt("network_storage_usd_per_month")[..., None]
     deployment = deployment + _rate_limits(c, requests)
 
     development = _development_common(c)
     if c.o.fine_tune is not None:
-        ft = dev.api_fine_tune_cost(c.get("fine_tune.training_tokens"), c.get("fine_tune.usd_per_mtok_training"))
+        ft = dev.api_fine_tune_cost(
+            c.get("fine_tune.training_tokens"), c.get("fine_tune.usd_per_mtok_training")
+        )
         development = development + c.at(0, ft)
         c.details["fine_tune_usd"] = float(np.mean(ft))
     sustainability = _sustainability_common(c, requests)
@@ -230,9 +296,13 @@ def _api(c: _Ctx) -> OptionCost:
 def _rate_limits(c: _Ctx, requests: F) -> F:
     """Provisioned-throughput cost, or an infeasibility, when peak traffic passes the tier."""
     if c.o.rate_limit_rpm is None and c.o.rate_limit_tpm is None:
-        c.inp.note(c.o.name, f"rate limits not checked: set {c.p}.rate_limit_rpm / rate_limit_tpm for your tier")
+        c.inp.note(
+            c.o.name,
+            f"rate limits not checked: set {c.p}.rate_limit_rpm / rate_limit_tpm for your tier",
+        )
         return c.zeros()
-    peak_rps = cap.hourly_rate(requests, c.hourly_weights()).max(axis=-1)
+    # max_h(R / s * w_h) = R / s * max_h w_h exactly: no (..., M, 24) array (perf)
+    peak_rps = cap.hourly_rate(requests, c.hourly_weights().max(keepdims=True)).max(axis=-1)
     rpm = peak_rps * 60.0
     tpm = rpm * (c.wl("input_tokens") + c.wl("output_tokens"))[..., None]
     over = np.zeros(rpm.shape, dtype=bool)
@@ -262,20 +332,44 @@ def _arch(c: _Ctx) -> ModelArch:
     if c.o.model is not None:
         return resolve_model(c.o.model)
     a = c.o.architecture or {}
-    need = ["params_b", "num_layers", "hidden_size", "num_attention_heads", "num_kv_heads", "head_dim"]
+    need = [
+        "params_b",
+        "num_layers",
+        "hidden_size",
+        "num_attention_heads",
+        "num_kv_heads",
+        "head_dim",
+    ]
     missing = [k for k in need if k not in a]
     if missing:
-        raise CatalogError(f"{c.p}.architecture: missing {', '.join(missing)}; give {', '.join(need)}")
+        raise CatalogError(
+            f"{c.p}.architecture: missing {', '.join(missing)}; give {', '.join(need)}"
+        )
     return ModelArch(
-        name=c.o.name, aliases=(), hf_repo="", family="custom", total_params_b=a["params_b"],
-        active_params_b=a.get("active_params_b", a["params_b"]), num_layers=int(a["num_layers"]),
-        hidden_size=int(a["hidden_size"]), intermediate_size=None,
-        num_attention_heads=int(a["num_attention_heads"]), num_kv_heads=int(a["num_kv_heads"]),
-        head_dim=int(a["head_dim"]), vocab_size=0, max_context=int(a.get("max_context", 0)),
-        num_experts=int(a.get("num_experts", 1)), experts_per_token=int(a.get("experts_per_token", 1)),
-        moe_intermediate_size=None, kv_lora_rank=int(a.get("kv_lora_rank", 0)),
-        rope_head_dim=int(a.get("rope_head_dim", 0)), license="", open_weights=True,
-        source="user-supplied architecture", as_of="", notes="",
+        name=c.o.name,
+        aliases=(),
+        hf_repo="",
+        family="custom",
+        total_params_b=a["params_b"],
+        active_params_b=a.get("active_params_b", a["params_b"]),
+        num_layers=int(a["num_layers"]),
+        hidden_size=int(a["hidden_size"]),
+        intermediate_size=None,
+        num_attention_heads=int(a["num_attention_heads"]),
+        num_kv_heads=int(a["num_kv_heads"]),
+        head_dim=int(a["head_dim"]),
+        vocab_size=0,
+        max_context=int(a.get("max_context", 0)),
+        num_experts=int(a.get("num_experts", 1)),
+        experts_per_token=int(a.get("experts_per_token", 1)),
+        moe_intermediate_size=None,
+        kv_lora_rank=int(a.get("kv_lora_rank", 0)),
+        rope_head_dim=int(a.get("rope_head_dim", 0)),
+        license="",
+        open_weights=True,
+        source="user-supplied architecture",
+        as_of="",
+        notes="",
     )
 
 
@@ -304,14 +398,22 @@ def _slo(c: _Ctx) -> tuple[F, F]:
     return ttft, itl
 
 
-def _capacity_rps(c: _Ctx, replica: Replica, eff: Efficiency) -> tuple[F, NDArray[np.bool_], dict[str, float]]:
+def _capacity_rps(
+    c: _Ctx, replica: Replica, eff: Efficiency
+) -> tuple[F, NDArray[np.bool_], dict[str, float]]:
     """Requests/s one replica serves within the SLO, and whether the SLO is reachable."""
     i, o = c.wl("input_tokens"), c.wl("output_tokens")
     if c.o.measured_requests_per_s is not None:
-        c.inp.note(c.o.name, f"capacity per replica = your measured {c.o.measured_requests_per_s:g} requests/s (model estimate replaced)")
+        c.inp.note(
+            c.o.name,
+            f"capacity per replica = your measured {c.o.measured_requests_per_s:g} requests/s (model estimate replaced)",
+        )
         return c.get("measured_requests_per_s"), np.asarray(True), {}
     if c.o.measured_output_tokens_per_s is not None:
-        c.inp.note(c.o.name, f"capacity per replica = your measured {c.o.measured_output_tokens_per_s:g} output tokens/s (model estimate replaced)")
+        c.inp.note(
+            c.o.name,
+            f"capacity per replica = your measured {c.o.measured_output_tokens_per_s:g} output tokens/s (model estimate replaced)",
+        )
         return c.get("measured_output_tokens_per_s") / np.maximum(o, 1.0), np.asarray(True), {}
     ttft, itl = _slo(c)
     if c.s.latency.ttft_ms is None and c.s.latency.itl_ms is None:
@@ -323,8 +425,12 @@ def _capacity_rps(c: _Ctx, replica: Replica, eff: Efficiency) -> tuple[F, NDArra
     info = {
         "concurrency": float(np.mean(point.concurrency)),
         "output_tokens_per_s": float(np.mean(point.output_tokens_per_s)),
-        "ttft_ms": float(np.nanmean(point.ttft_s) * 1000.0) if np.all(np.isfinite(point.ttft_s)) else float("nan"),
-        "itl_ms": float(np.nanmean(point.itl_s) * 1000.0) if np.all(np.isfinite(point.itl_s)) else float("nan"),
+        "ttft_ms": float(np.nanmean(point.ttft_s) * 1000.0)
+        if np.all(np.isfinite(point.ttft_s))
+        else float("nan"),
+        "itl_ms": float(np.nanmean(point.itl_s) * 1000.0)
+        if np.all(np.isfinite(point.itl_s))
+        else float("nan"),
     }
     return np.asarray(point.requests_per_s), ok, info
 
@@ -334,31 +440,48 @@ def _serving_cost(
 ) -> tuple[F, F, F, dict[str, Any]]:
     """Monthly GPU cost (deployment), capex (development) and refresh (sustainability)."""
     o = c.o
-    rate = cap.hourly_rate(requests, c.hourly_weights())
+    weights = c.hourly_weights()
     max_rep = np.inf if o.max_replicas is None else float(o.max_replicas)
-    replicas, short = cap.replicas_per_hour(
-        rate, np.maximum(capacity_rps, 1e-12), c.opt("headroom"), float(o.min_replicas), max_rep, o.autoscale
+    headroom = c.opt("headroom")
+    # reduced over the hours without building the (..., M, 24) array (perf: Monte Carlo, sweeps)
+    summary = cap.replica_summary(
+        requests,
+        weights,
+        np.maximum(capacity_rps, 1e-12),
+        headroom,
+        float(o.min_replicas),
+        max_rep,
+        o.autoscale,
     )
-    hours = cap.gpu_hours(replicas, tp)
+    hours = summary.gpu_hours(tp)
     info: dict[str, Any] = {
-        "replicas_peak": float(np.max(replicas)),
-        "replicas_mean_month0": float(np.mean(replicas[..., 0, :])),
+        "replicas_peak": float(np.max(summary.peak)),
+        "replicas_mean_month0": float(
+            np.mean(summary.replica_hours_per_day[..., 0]) / weights.size
+        ),
         "gpu_hours_month0": float(np.mean(hours[..., 0])),
-        "utilization_month0": float(np.mean(cap.utilization(rate, replicas, capacity_rps)[..., 0])),
+        "utilization_month0": float(np.mean(summary.utilization(capacity_rps)[..., 0])),
     }
-    if bool(np.any(short)):
-        c.reasons.append(f"max_replicas={o.max_replicas} cannot carry the peak load; raise {c.p}.max_replicas")
+    if bool(np.any(summary.short)):
+        c.reasons.append(
+            f"max_replicas={o.max_replicas} cannot carry the peak load; raise {c.p}.max_replicas"
+        )
     zeros = c.zeros()
     capex_cf, refresh = zeros, zeros
     mode = o.pricing
     if mode == "on_prem":
         if o.capex_usd_per_gpu is None and gpu.list_price_usd is not None:
-            c.inp.catalog.setdefault(f"{c.p}.capex_usd_per_gpu", (gpu.list_price_usd, gpu.list_price_note))
-            c.inp.note(o.name, f"{c.p}.capex_usd_per_gpu = {gpu.list_price_usd:,.0f} ({gpu.list_price_note}; GPU only, no server share)")
+            c.inp.catalog.setdefault(
+                f"{c.p}.capex_usd_per_gpu", (gpu.list_price_usd, gpu.list_price_note)
+            )
+            c.inp.note(
+                o.name,
+                f"{c.p}.capex_usd_per_gpu = {gpu.list_price_usd:,.0f} ({gpu.list_price_note}; GPU only, no server share)",
+            )
         if o.capex_usd_per_gpu is None and gpu.list_price_usd is None:
             c.reasons.append(f"no public price for {gpu.name}: set {c.p}.capex_usd_per_gpu")
             return zeros, zeros, zeros, info
-        owned = np.max(replicas.max(axis=-1), axis=-1) * tp
+        owned = np.max(summary.peak, axis=-1) * tp
         per_gpu = c.get("capex_usd_per_gpu")
         capex = owned * per_gpu
         life = c.get("amortisation_years") * 12.0
@@ -367,13 +490,16 @@ def _serving_cost(
         tdp = gpu.tdp_w if gpu.tdp_w is not None else np.nan
         if gpu.tdp_w is None:
             c.reasons.append(f"no published TDP for {gpu.name}: on-prem power cannot be priced")
-        energy = cap.onprem_energy_cost(hours, owned, tdp, c.org("pue"), c.org("electricity_usd_per_kwh"))
+        energy = cap.onprem_energy_cost(
+            hours, owned, tdp, c.org("pue"), c.org("electricity_usd_per_kwh")
+        )
         c.inp.note(o.name, "on-prem idle GPUs draw 30 % of TDP (llmecon judgement)")
         colo = (owned * tdp / 1000.0 * c.org("colocation_usd_per_kw_month"))[..., None] + zeros
         gpu_cost = energy + colo
         info["owned_gpus"] = float(np.mean(owned))
         info["capex_usd"] = float(np.mean(capex))
     else:
+
         def price(field_: str, m: str) -> F:
             if getattr(o, field_) is None:
                 p = _catalog_gpu_price(c, gpu, m)
@@ -388,15 +514,34 @@ def _serving_cost(
         if mode == "on_demand":
             gpu_cost = cap.cost_on_demand(hours, price("usd_per_gpu_hour", "on_demand"))
         elif mode == "spot":
-            gpu_cost = cap.cost_spot(hours, price("spot_usd_per_gpu_hour", "spot"), c.opt("spot_interruption_overhead"))
+            gpu_cost = cap.cost_spot(
+                hours, price("spot_usd_per_gpu_hour", "spot"), c.opt("spot_interruption_overhead")
+            )
         else:
-            floor = np.min(replicas[..., 0, :], axis=-1) * tp
+            floor = summary.trough[..., 0] * tp
             if o.committed_gpus is None:
-                c.inp.catalog.setdefault(f"{c.p}.committed_gpus", (float(np.mean(floor)), "always-on floor"))
-                c.inp.note(o.name, f"{c.p}.committed_gpus = {float(np.mean(floor)):g} (the always-on floor in month 0)")
+                c.inp.catalog.setdefault(
+                    f"{c.p}.committed_gpus", (float(np.mean(floor)), "always-on floor")
+                )
+                c.inp.note(
+                    o.name,
+                    f"{c.p}.committed_gpus = {float(np.mean(floor)):g} (the always-on floor in month 0)",
+                )
             committed = c.get("committed_gpus") if o.committed_gpus is not None else floor
+            replicas, _ = cap.replicas_per_hour(
+                cap.hourly_rate(requests, weights),
+                np.maximum(capacity_rps, 1e-12),
+                headroom,
+                float(o.min_replicas),
+                max_rep,
+                o.autoscale,
+            )
             gpu_cost = cap.cost_reserved(
-                replicas, tp, committed, price("reserved_usd_per_gpu_hour", "reserved"), price("usd_per_gpu_hour", "on_demand")
+                replicas,
+                tp,
+                committed,
+                price("reserved_usd_per_gpu_hour", "reserved"),
+                price("usd_per_gpu_hour", "on_demand"),
             )
     mean_gpus = hours / cap.HOURS_PER_MONTH
     info["mean_gpus_month0"] = float(np.mean(mean_gpus[..., 0]))
@@ -406,7 +551,7 @@ def _serving_cost(
 
 def _choose_tp(c: _Ctx, model: ModelArch, gpu: GPU, eff: Efficiency) -> tuple[int, list[str]]:
     """Cheapest tensor-parallel degree that fits (by base-case capacity per GPU)."""
-    notes = []
+    notes: list[str] = []
     if c.o.gpus_per_replica is not None:
         return c.o.gpus_per_replica, notes
     best, best_score = None, -1.0
@@ -440,9 +585,18 @@ def _self_hosted(c: _Ctx) -> OptionCost:
     replica, fit = build_replica(model, gpu, o.precision, tp, o.kv_precision)
     c.inp.source(o.name, f"{model.name}: {model.source} ({model.as_of})")
     c.inp.source(o.name, f"{gpu.name}: {gpu.source} ({gpu.as_of})")
-    c.details.update(model=model.name, gpu=gpu.name, gpus_per_replica=tp, precision=o.precision, fit=fit.explain(tp, gpu.name))
+    c.details.update(
+        model=model.name,
+        gpu=gpu.name,
+        gpus_per_replica=tp,
+        precision=o.precision,
+        fit=fit.explain(tp, gpu.name),
+    )
     if o.gpus_per_replica is None:
-        c.inp.note(o.name, f"{c.p}.gpus_per_replica = {tp} (cheapest that fits; {'; '.join(tp_notes) or 'none fit'})")
+        c.inp.note(
+            o.name,
+            f"{c.p}.gpus_per_replica = {tp} (cheapest that fits; {'; '.join(tp_notes) or 'none fit'})",
+        )
     requests = c.requests()
     if not fit.fits:
         c.reasons.append(f"{model.name} does not fit: {fit.explain(tp, gpu.name)}")
@@ -451,7 +605,9 @@ def _self_hosted(c: _Ctx) -> OptionCost:
     capacity_rps, ok, info = _capacity_rps(c, replica, eff)
     c.details["per_replica"] = {"requests_per_s": float(np.mean(capacity_rps)), **info}
     if not bool(np.all(ok)):
-        single = at_slo(replica, c.s.workload.input_tokens, c.s.workload.output_tokens, np.inf, np.inf, eff)[0]
+        single = at_slo(
+            replica, c.s.workload.input_tokens, c.s.workload.output_tokens, np.inf, np.inf, eff
+        )[0]
         c.reasons.append(
             f"latency targets unreachable on {tp} x {gpu.name}: even one request takes TTFT "
             f"{float(np.min(single.ttft_s)) * 1000:.0f} ms / ITL {float(np.min(single.itl_s)) * 1000:.1f} ms "
@@ -462,8 +618,15 @@ def _self_hosted(c: _Ctx) -> OptionCost:
     gpu_cost, capex_cf, refresh, info2 = _serving_cost(c, gpu, tp, capacity_rps, requests)
     c.details.update(info2)
     mean_gpus = c.details.pop("_mean_gpus")
-    staff = dep.ops_staff_cost(c.opt("ops_fte"), c.opt("ops_fte_per_100_gpus"), mean_gpus, c.org("ops_engineer_usd_per_year"))
-    deployment = gpu_cost + staff + c.opt("network_storage_usd_per_month")[..., None] + _quality(c, requests)
+    staff = dep.ops_staff_cost(
+        c.opt("ops_fte"),
+        c.opt("ops_fte_per_100_gpus"),
+        mean_gpus,
+        c.org("ops_engineer_usd_per_year"),
+    )
+    deployment = (
+        gpu_cost + staff + c.opt("network_storage_usd_per_month")[..., None] + _quality(c, requests)
+    )
     development = _development_common(c) + capex_cf
     sustainability = _sustainability_common(c, requests) + refresh
     train_dev, train_sus = _training(c, model, gpu)
@@ -487,11 +650,25 @@ def _training(c: _Ctx, model: ModelArch, serving_gpu: GPU) -> tuple[F, F]:
     method = {"distill": "full"}.get(t.method, t.method)
     params = model.active_params_b * 1e9
     if t.method == "pretrain":
-        tokens = c.inp.get(f"{tp}.pretrain_tokens", A.Default(float(tr.chinchilla_tokens(params)), "Chinchilla 20 tokens/param (Hoffmann et al. 2022)"), owner=o.name)
+        tokens = c.inp.get(
+            f"{tp}.pretrain_tokens",
+            A.Default(
+                float(tr.chinchilla_tokens(params)),
+                "Chinchilla 20 tokens/param (Hoffmann et al. 2022)",
+            ),
+            owner=o.name,
+        )
         c.inp.note(o.name, "pretraining corpus assumed open (no data purchase)")
     else:
         examples = c.inp.get(f"{tp}.examples", A.training_default("examples", method), owner=o.name)
-        per_ex = c.inp.get(f"{tp}.tokens_per_example", A.Default(c.s.workload.input_tokens + c.s.workload.output_tokens, "workload input + output tokens"), owner=o.name)
+        per_ex = c.inp.get(
+            f"{tp}.tokens_per_example",
+            A.Default(
+                c.s.workload.input_tokens + c.s.workload.output_tokens,
+                "workload input + output tokens",
+            ),
+            owner=o.name,
+        )
         tokens = examples * per_ex * c.inp.get(f"{tp}.epochs", owner=o.name)
     flops = tr.training_flops(params, tokens, method)  # type: ignore[arg-type]
     peak = gpu.peak_tflops("bf16") * 1e12
@@ -501,7 +678,9 @@ def _training(c: _Ctx, model: ModelArch, serving_gpu: GPU) -> tuple[F, F]:
     if t.usd_per_gpu_hour is None:
         p = _catalog_gpu_price(c, gpu, "on_demand")
         if p is None:
-            raise CatalogError(f"{tp}.usd_per_gpu_hour: no on-demand price for {gpu.name} in the catalog; set it")
+            raise CatalogError(
+                f"{tp}.usd_per_gpu_hour: no on-demand price for {gpu.name} in the catalog; set it"
+            )
         c.inp.catalog.setdefault(f"{tp}.usd_per_gpu_hour", (p, "catalog median"))
     price = c.inp.get(f"{tp}.usd_per_gpu_hour", owner=o.name)
     compute = hours * price
@@ -514,22 +693,51 @@ def _training(c: _Ctx, model: ModelArch, serving_gpu: GPU) -> tuple[F, F]:
                 raise CatalogError(f"{tp}.teacher_model: distillation needs a teacher API model")
             teacher = apis[0].model
             c.inp.note(o.name, f"{tp}.teacher_model = {teacher} (first API option)")
-        tp_price = api_price(teacher or "", t.teacher_provider or (apis[0].provider if t.teacher_model is None else None))
-        data = dev.distillation_data_cost(examples, c.s.workload.input_tokens, c.s.workload.output_tokens, tp_price.input_per_mtok, tp_price.output_per_mtok)
+        tp_price = api_price(
+            teacher or "",
+            t.teacher_provider or (apis[0].provider if t.teacher_model is None else None),
+        )
+        data = dev.distillation_data_cost(
+            examples,
+            c.s.workload.input_tokens,
+            c.s.workload.output_tokens,
+            tp_price.input_per_mtok,
+            tp_price.output_per_mtok,
+        )
         c.inp.source(o.name, f"teacher {tp_price.provider}/{tp_price.model}: {tp_price.source}")
     elif t.method in ("lora", "qlora", "full"):
-        data = dev.per_example_cost(examples, c.inp.get(f"{tp}.label_usd_per_example", A.training_default("label_usd_per_example", method), owner=o.name))
+        data = dev.per_example_cost(
+            examples,
+            c.inp.get(
+                f"{tp}.label_usd_per_example",
+                A.training_default("label_usd_per_example", method),
+                owner=o.name,
+            ),
+        )
     c.details["training"] = {
-        "method": t.method, "gpu": gpu.name, "gpu_hours": float(np.mean(hours)), "min_gpus": n_min,
-        "flops": float(np.mean(flops)), "compute_usd": float(np.mean(compute)), "data_usd": float(np.mean(data)),
+        "method": t.method,
+        "gpu": gpu.name,
+        "gpu_hours": float(np.mean(hours)),
+        "min_gpus": n_min,
+        "flops": float(np.mean(flops)),
+        "compute_usd": float(np.mean(compute)),
+        "data_usd": float(np.mean(data)),
     }
     once = compute + data
     development = c.at(0, once)
     if t.method == "pretrain":
         return development, c.zeros()
-    every = c.inp.get(f"{tp}.retrain_every_months", A.training_default("retrain_every_months", method), owner=o.name)
-    retrain = sus.periodic(c.months, every, once + dev.engineering_cost(1.0, c.org("engineer_usd_per_hour")))
-    c.inp.note(o.name, "each retraining repeats the training compute and data, plus 1 engineer-week")
+    every = c.inp.get(
+        f"{tp}.retrain_every_months",
+        A.training_default("retrain_every_months", method),
+        owner=o.name,
+    )
+    retrain = sus.periodic(
+        c.months, every, once + dev.engineering_cost(1.0, c.org("engineer_usd_per_hour"))
+    )
+    c.inp.note(
+        o.name, "each retraining repeats the training compute and data, plus 1 engineer-week"
+    )
     return development, retrain
 
 
@@ -558,8 +766,16 @@ def _hybrid(c: _Ctx, inputs: Inputs) -> OptionCost:
     if q1 is not None and q2 is not None:
         s = float(np.mean(share))
         quality = q1 * (1 - s) + q2 * s
-    c.details["legs"] = {leg.name: {"traffic_share": float(np.mean(x)), "total_usd": float(np.mean(leg.monthly.sum(axis=-1)))} for leg, x in zip(legs, (s_first, share), strict=True)}
-    c.details["time_to_deploy_weeks"] = max(leg.details.get("time_to_deploy_weeks", 0.0) for leg in legs)
+    c.details["legs"] = {
+        leg.name: {
+            "traffic_share": float(np.mean(x)),
+            "total_usd": float(np.mean(leg.monthly.sum(axis=-1))),
+        }
+        for leg, x in zip(legs, (s_first, share), strict=True)
+    }
+    c.details["time_to_deploy_weeks"] = max(
+        leg.details.get("time_to_deploy_weeks", 0.0) for leg in legs
+    )
     result = _finish(c, development, deployment, sustainability)
     result.quality = quality
     result.feasible = result.feasible & legs[0].feasible & legs[1].feasible
@@ -572,11 +788,13 @@ def _finish(c: _Ctx, development: F, deployment: F, sustainability: F) -> Option
     cons = c.s.constraints
     if cons.min_quality is not None:
         if c.o.quality is None and c.o.kind != "hybrid":
-            c.warnings.append(f"quality unknown: cannot check min_quality {cons.min_quality:g}; set {c.p}.quality from your evaluation")
+            c.warnings.append(
+                f"quality unknown: cannot check min_quality {cons.min_quality:g}; set {c.p}.quality from your evaluation"
+            )
         elif c.o.quality is not None and c.o.quality < cons.min_quality:
             c.reasons.append(f"quality {c.o.quality:g} is below the minimum {cons.min_quality:g}")
             feasible[...] = False
-    full = (shape + (c.months,))
+    full = (*shape, c.months)
     return OptionCost(
         name=c.o.name,
         kind=c.o.kind,

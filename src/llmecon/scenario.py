@@ -40,11 +40,21 @@ class Workload(_Strict):
     requests_per_month: NonNeg = Field(description="Requests in the first month [requests/month].")
     input_tokens: NonNeg = Field(description="Mean prompt tokens per request [tokens].")
     output_tokens: NonNeg = Field(description="Mean generated tokens per request [tokens].")
-    cached_input_share: Share = Field(0.0, description="Share of input tokens read from a prompt cache [-].")
-    monthly_growth: float = Field(0.0, ge=-0.5, le=2.0, description="Compound volume growth per month [-].")
-    peak_to_average: float = Field(2.0, ge=1.0, lt=24.0, description="Busiest hour over mean hour [-].")
-    hourly_weights: list[NonNeg] | None = Field(None, description="24 relative hourly volumes; overrides peak_to_average.")
-    batch_share: Share = Field(0.0, description="Share of requests that tolerate a 24 h batch API [-].")
+    cached_input_share: Share = Field(
+        0.0, description="Share of input tokens read from a prompt cache [-]."
+    )
+    monthly_growth: float = Field(
+        0.0, ge=-0.5, le=2.0, description="Compound volume growth per month [-]."
+    )
+    peak_to_average: float = Field(
+        2.0, ge=1.0, lt=24.0, description="Busiest hour over mean hour [-]."
+    )
+    hourly_weights: list[NonNeg] | None = Field(
+        None, description="24 relative hourly volumes; overrides peak_to_average."
+    )
+    batch_share: Share = Field(
+        0.0, description="Share of requests that tolerate a 24 h batch API [-]."
+    )
 
     @field_validator("hourly_weights")
     @classmethod
@@ -61,48 +71,91 @@ class Latency(_Strict):
 
 class Constraints(_Strict):
     data_residency: Literal["none", "on_premises", "region"] = "none"
-    region: str | None = Field(None, description="Required region (e.g. 'eu') when data_residency is 'region'.")
-    min_quality: Share | None = Field(None, description="Minimum task success rate an option must reach [-].")
+    region: str | None = Field(
+        None, description="Required region (e.g. 'eu') when data_residency is 'region'."
+    )
+    min_quality: Share | None = Field(
+        None, description="Minimum task success rate an option must reach [-]."
+    )
 
 
 class Organisation(_Strict):
-    engineer_usd_per_hour: Pos | None = Field(None, description="Loaded engineering cost [USD/hour].")
-    ops_engineer_usd_per_year: Pos | None = Field(None, description="Loaded cost of one serving-operations FTE [USD/year].")
-    electricity_usd_per_kwh: Pos | None = Field(None, description="Electricity tariff for on-prem [USD/kWh].")
-    pue: float | None = Field(None, ge=1.0, le=3.0, description="Data-centre power usage effectiveness [-].")
-    colocation_usd_per_kw_month: NonNeg | None = Field(None, description="Hosting per kW of IT load [USD/kW-month].")
-    cost_of_delay_usd_per_month: NonNeg = Field(0.0, description="Value lost per month of later go-live [USD/month].")
-    compliance_usd_per_year: NonNeg | None = Field(None, description="Assessments and audits for options that process data in-house or via a vendor [USD/year].")
-    observability_usd_per_month: NonNeg | None = Field(None, description="Tracing/evaluation tooling [USD/month].")
-    traced_share: Share | None = Field(None, description="Share of requests sent to the tracing tool [-].")
-    cost_per_failure_usd: NonNeg = Field(0.0, description="Cost of one failed task, e.g. a human fallback [USD].")
+    engineer_usd_per_hour: Pos | None = Field(
+        None, description="Loaded engineering cost [USD/hour]."
+    )
+    ops_engineer_usd_per_year: Pos | None = Field(
+        None, description="Loaded cost of one serving-operations FTE [USD/year]."
+    )
+    electricity_usd_per_kwh: Pos | None = Field(
+        None, description="Electricity tariff for on-prem [USD/kWh]."
+    )
+    pue: float | None = Field(
+        None, ge=1.0, le=3.0, description="Data-centre power usage effectiveness [-]."
+    )
+    colocation_usd_per_kw_month: NonNeg | None = Field(
+        None, description="Hosting per kW of IT load [USD/kW-month]."
+    )
+    cost_of_delay_usd_per_month: NonNeg = Field(
+        0.0, description="Value lost per month of later go-live [USD/month]."
+    )
+    compliance_usd_per_year: NonNeg | None = Field(
+        None,
+        description="Assessments and audits for options that process data in-house or via a vendor [USD/year].",
+    )
+    observability_usd_per_month: NonNeg | None = Field(
+        None, description="Tracing/evaluation tooling [USD/month]."
+    )
+    traced_share: Share | None = Field(
+        None, description="Share of requests sent to the tracing tool [-]."
+    )
+    cost_per_failure_usd: NonNeg = Field(
+        0.0, description="Cost of one failed task, e.g. a human fallback [USD]."
+    )
 
 
 class ApiPrices(_Strict):
     input_per_mtok: NonNeg = Field(description="[USD per 1M input tokens]")
     output_per_mtok: NonNeg = Field(description="[USD per 1M output tokens]")
-    cached_input_per_mtok: NonNeg | None = Field(None, description="[USD per 1M cached input tokens]")
+    cached_input_per_mtok: NonNeg | None = Field(
+        None, description="[USD per 1M cached input tokens]"
+    )
     per_request: NonNeg = Field(0.0, description="[USD per request]")
-    batch_discount: Share | None = Field(None, description="Batch price as a share off the standard price [-].")
+    batch_discount: Share | None = Field(
+        None, description="Batch price as a share off the standard price [-]."
+    )
 
 
 class ApiFineTune(_Strict):
-    training_tokens: NonNeg = Field(description="Training tokens (examples x tokens x epochs) [tokens].")
-    usd_per_mtok_training: NonNeg = Field(description="Provider's training price [USD per 1M tokens].")
-    inference_premium: float = Field(1.0, ge=1.0, description="Fine-tuned over base inference price [x].")
+    training_tokens: NonNeg = Field(
+        description="Training tokens (examples x tokens x epochs) [tokens]."
+    )
+    usd_per_mtok_training: NonNeg = Field(
+        description="Provider's training price [USD per 1M tokens]."
+    )
+    inference_premium: float = Field(
+        1.0, ge=1.0, description="Fine-tuned over base inference price [x]."
+    )
 
 
 class TrainingSpec(_Strict):
     method: Literal["none", "lora", "qlora", "full", "distill", "pretrain"] = "lora"
     examples: NonNeg | None = Field(None, description="Training examples [-].")
-    tokens_per_example: NonNeg | None = Field(None, description="[tokens] (default: workload input + output)")
+    tokens_per_example: NonNeg | None = Field(
+        None, description="[tokens] (default: workload input + output)"
+    )
     epochs: Pos = Field(3.0, description="[-]")
-    pretrain_tokens: NonNeg | None = Field(None, description="Pretraining tokens; default 20 x params (Chinchilla) [tokens].")
+    pretrain_tokens: NonNeg | None = Field(
+        None, description="Pretraining tokens; default 20 x params (Chinchilla) [tokens]."
+    )
     gpu: str | None = Field(None, description="Training GPU (default: the serving GPU).")
     usd_per_gpu_hour: NonNeg | None = Field(None, description="Training GPU price [USD/GPU-hour].")
     mfu: Share | None = Field(None, description="Training model-FLOPs utilization [-].")
-    label_usd_per_example: NonNeg | None = Field(None, description="Human labeling price [USD/example].")
-    teacher_model: str | None = Field(None, description="API model that writes synthetic data (distillation).")
+    label_usd_per_example: NonNeg | None = Field(
+        None, description="Human labeling price [USD/example]."
+    )
+    teacher_model: str | None = Field(
+        None, description="API model that writes synthetic data (distillation)."
+    )
     teacher_provider: str | None = None
     retrain_every_months: Pos | None = Field(None, description="Retraining interval [months].")
 
@@ -115,31 +168,57 @@ class Option(_Strict):
     model: str | None = Field(None, description="Catalog model (API model id, or open model name).")
     prices: ApiPrices | None = None
     fine_tune: ApiFineTune | None = None
-    rate_limit_rpm: Pos | None = Field(None, description="Provider tier requests per minute [1/min].")
-    rate_limit_tpm: Pos | None = Field(None, description="Provider tier tokens per minute [tokens/min].")
+    rate_limit_rpm: Pos | None = Field(
+        None, description="Provider tier requests per minute [1/min]."
+    )
+    rate_limit_tpm: Pos | None = Field(
+        None, description="Provider tier tokens per minute [tokens/min]."
+    )
     on_rate_limit: Literal["infeasible", "provisioned"] = "infeasible"
-    provisioned_usd_per_month: NonNeg | None = Field(None, description="Provisioned throughput price when over the rate limit [USD/month].")
-    regions: list[str] | None = Field(None, description="Regions where the vendor can process data.")
+    provisioned_usd_per_month: NonNeg | None = Field(
+        None, description="Provisioned throughput price when over the rate limit [USD/month]."
+    )
+    regions: list[str] | None = Field(
+        None, description="Regions where the vendor can process data."
+    )
     # self_hosted / slm
     gpu: str | None = None
-    gpus_per_replica: int | None = Field(None, ge=1, le=64, description="Tensor-parallel degree; default: cheapest that fits.")
+    gpus_per_replica: int | None = Field(
+        None, ge=1, le=64, description="Tensor-parallel degree; default: cheapest that fits."
+    )
     precision: Precision = "bf16"
     kv_precision: Literal["bf16", "fp16", "fp8"] | None = None
     pricing: PricingMode = "on_demand"
-    usd_per_gpu_hour: NonNeg | None = Field(None, description="Your GPU price; overrides the catalog [USD/GPU-hour].")
+    usd_per_gpu_hour: NonNeg | None = Field(
+        None, description="Your GPU price; overrides the catalog [USD/GPU-hour]."
+    )
     reserved_usd_per_gpu_hour: NonNeg | None = None
     spot_usd_per_gpu_hour: NonNeg | None = None
-    spot_interruption_overhead: NonNeg | None = Field(None, description="Extra GPU-hours lost to preemption [-].")
-    committed_gpus: NonNeg | None = Field(None, description="Reserved GPUs; default: the always-on floor.")
-    capex_usd_per_gpu: NonNeg | None = Field(None, description="On-prem purchase price per GPU incl. server share [USD].")
-    amortisation_years: Pos = Field(4.0, description="On-prem depreciation and refresh period [years].")
+    spot_interruption_overhead: NonNeg | None = Field(
+        None, description="Extra GPU-hours lost to preemption [-]."
+    )
+    committed_gpus: NonNeg | None = Field(
+        None, description="Reserved GPUs; default: the always-on floor."
+    )
+    capex_usd_per_gpu: NonNeg | None = Field(
+        None, description="On-prem purchase price per GPU incl. server share [USD]."
+    )
+    amortisation_years: Pos = Field(
+        4.0, description="On-prem depreciation and refresh period [years]."
+    )
     min_replicas: int = Field(1, ge=0)
     max_replicas: int | None = Field(None, ge=1)
     headroom: NonNeg = Field(0.2, description="Spare capacity above load [-].")
     autoscale: bool = True
-    measured_requests_per_s: Pos | None = Field(None, description="Your measured per-replica capacity at the SLO [requests/s].")
-    measured_output_tokens_per_s: Pos | None = Field(None, description="Your measured per-replica output tokens/s at the SLO [tokens/s].")
-    architecture: dict[str, float] | None = Field(None, description="Explicit architecture instead of a catalog model.")
+    measured_requests_per_s: Pos | None = Field(
+        None, description="Your measured per-replica capacity at the SLO [requests/s]."
+    )
+    measured_output_tokens_per_s: Pos | None = Field(
+        None, description="Your measured per-replica output tokens/s at the SLO [tokens/s]."
+    )
+    architecture: dict[str, float] | None = Field(
+        None, description="Explicit architecture instead of a catalog model."
+    )
     training: TrainingSpec | None = None
     base_model_upgrade_every_months: Pos | None = None
     # common
@@ -148,17 +227,31 @@ class Option(_Strict):
     eval_usd_per_example: NonNeg | None = Field(None, description="[USD/example]")
     time_to_deploy_weeks: NonNeg | None = None
     ops_fte: NonNeg | None = Field(None, description="Serving-operations FTE at one replica [FTE].")
-    ops_fte_per_100_gpus: NonNeg | None = Field(None, description="Extra FTE per 100 GPUs in the fleet [FTE].")
+    ops_fte_per_100_gpus: NonNeg | None = Field(
+        None, description="Extra FTE per 100 GPUs in the fleet [FTE]."
+    )
     network_storage_usd_per_month: NonNeg | None = None
-    migration_every_months: Pos | None = Field(None, description="API deprecation / model migration interval [months].")
-    migration_weeks: NonNeg | None = Field(None, description="Effort per migration [engineer-weeks].")
-    price_change_per_year: float | None = Field(None, ge=-0.99, le=5.0, description="API price change per year [-].")
+    migration_every_months: Pos | None = Field(
+        None, description="API deprecation / model migration interval [months]."
+    )
+    migration_weeks: NonNeg | None = Field(
+        None, description="Effort per migration [engineer-weeks]."
+    )
+    price_change_per_year: float | None = Field(
+        None, ge=-0.99, le=5.0, description="API price change per year [-]."
+    )
     security_hours_per_month: NonNeg | None = None
-    quality: Share | None = Field(None, description="Task success rate from your own evaluation [-].")
+    quality: Share | None = Field(
+        None, description="Task success rate from your own evaluation [-]."
+    )
     # hybrid
     mode: Literal["route", "cascade"] | None = None
-    legs: list[str] | None = Field(None, description="Two option names: [first/cheap leg, second/escalation leg].")
-    escalation_share: Share | None = Field(None, description="Cascade: share escalated; route: share sent to the second leg [-].")
+    legs: list[str] | None = Field(
+        None, description="Two option names: [first/cheap leg, second/escalation leg]."
+    )
+    escalation_share: Share | None = Field(
+        None, description="Cascade: share escalated; route: share sent to the second leg [-]."
+    )
     router_usd_per_mrequests: NonNeg = Field(0.0, description="Router cost [USD per 1M requests].")
 
     @model_validator(mode="after")
@@ -168,13 +261,17 @@ class Option(_Strict):
             problems.append("model: an API option needs a catalog model or explicit prices")
         if self.kind in ("self_hosted", "slm"):
             if self.model is None and self.architecture is None:
-                problems.append("model: give a catalog model (e.g. llama-3.1-8b) or an architecture")
+                problems.append(
+                    "model: give a catalog model (e.g. llama-3.1-8b) or an architecture"
+                )
             if self.gpu is None:
                 problems.append("gpu: give a GPU (e.g. H100); `llmecon catalog gpus` lists them")
         if self.kind == "hybrid" and (self.legs is None or len(self.legs) != 2):
             problems.append("legs: a hybrid needs exactly two option names")
         if self.kind == "hybrid" and self.escalation_share is None:
-            problems.append("escalation_share: a hybrid needs the share of traffic sent to its second leg")
+            problems.append(
+                "escalation_share: a hybrid needs the share of traffic sent to its second leg"
+            )
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -201,7 +298,9 @@ class Scenario(_Strict):
         for o in self.options:
             for leg in o.legs or []:
                 if leg not in names:
-                    raise ValueError(f"option {o.name!r}: leg {leg!r} is not an option name; names: {', '.join(names)}")
+                    raise ValueError(
+                        f"option {o.name!r}: leg {leg!r} is not an option name; names: {', '.join(names)}"
+                    )
                 if leg == o.name:
                     raise ValueError(f"option {o.name!r}: a hybrid cannot use itself as a leg")
         return self
@@ -230,7 +329,7 @@ def _loc(loc: tuple[Any, ...], data: Any) -> str:
 
 _FIX = {
     "missing": "add it",
-    "extra_forbidden": "remove it (unknown key; check spelling)",
+    "extra_forbidden": "remove it or check its spelling",
     "literal_error": "use one of the allowed values",
     "greater_than_equal": "use a larger value",
     "less_than_equal": "use a smaller value",
@@ -246,9 +345,13 @@ def _messages(err: ValidationError, data: Any) -> list[str]:
         # pydantic puts the model-validator's own location at the model, drop the tag
         path = _loc(loc, data)
         msg = e["msg"].removeprefix("Value error, ")
+        if not loc and msg.startswith("option"):
+            path = "options"  # the scenario-level checks are all about the options list
         fix = _FIX.get(e["type"], "")
         if e["type"] == "extra_forbidden":
             msg = f"unknown key '{loc[-1]}'"
+        elif e["type"] == "missing":
+            msg = "required field is missing"
         lines.append(f"{path}: {msg}" + (f"; {fix}" if fix and fix not in msg else ""))
     return lines
 
@@ -256,7 +359,9 @@ def _messages(err: ValidationError, data: Any) -> list[str]:
 def parse_scenario(data: Any) -> Scenario:
     """Validate a mapping into a ``Scenario``; raise ``ScenarioError`` with one line per problem."""
     if not isinstance(data, dict):
-        raise ScenarioError(["(top level): a scenario must be a YAML mapping with workload and options"])
+        raise ScenarioError(
+            ["(top level): a scenario must be a YAML mapping with workload and options"]
+        )
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
@@ -274,10 +379,47 @@ def load_scenario(path: str | Path) -> Scenario:
         mark = getattr(err, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise ScenarioError([f"{p}:{where}: malformed YAML ({problem}); fix the indentation or quoting there"]) from None
+        raise ScenarioError(
+            [f"{p}:{where}: malformed YAML ({problem}); fix the indentation or quoting there"]
+        ) from None
     return parse_scenario(data)
 
 
 def dump_scenario(scenario: Scenario) -> str:
     """YAML text of a scenario (round-trips through ``parse_scenario``)."""
     return yaml.safe_dump(scenario.model_dump(mode="json", exclude_none=True), sort_keys=False)
+
+
+def check_references(scenario: Scenario) -> None:
+    """Resolve every catalog name the scenario uses; raise ``ScenarioError`` listing each
+    unknown GPU, model or API model with its YAML path and close matches."""
+    from llmecon.catalog import CatalogError, resolve_gpu, resolve_model
+    from llmecon.catalog.api_prices import api_price
+
+    problems = []
+    for i, o in enumerate(scenario.options):
+        where = f"options[{i}]"
+        checks: list[tuple[str, Any]] = []
+        if o.kind in ("api", "hosted_open") and o.model is not None and o.prices is None:
+            checks.append(("model", lambda o=o: api_price(o.model or "", o.provider)))
+        if o.kind in ("self_hosted", "slm"):
+            if o.model is not None:
+                checks.append(("model", lambda o=o: resolve_model(o.model or "")))
+            checks.append(("gpu", lambda o=o: resolve_gpu(o.gpu or "")))
+            if o.training is not None and o.training.gpu is not None:
+                checks.append(("training.gpu", lambda o=o: resolve_gpu(o.training.gpu or "")))  # type: ignore[union-attr]
+            if o.training is not None and o.training.teacher_model is not None:
+                t = o.training
+                checks.append(
+                    (
+                        "training.teacher_model",
+                        lambda t=t: api_price(t.teacher_model or "", t.teacher_provider),
+                    )
+                )
+        for field, check in checks:
+            try:
+                check()
+            except CatalogError as err:
+                problems.append(f"{where}.{field}: {err}")
+    if problems:
+        raise ScenarioError(problems)

@@ -58,30 +58,46 @@ def _questions(ev: Evaluation) -> dict[str, str]:
     w = s.workload
     q: dict[str, str] = {}
     tokens = w.requests_per_month * (w.input_tokens + w.output_tokens)
-    hosted = [o for o in ev.options if o.kind in ("self_hosted", "slm") and "utilization_month0" in o.details]
+    hosted = [
+        o
+        for o in ev.options
+        if o.kind in ("self_hosted", "slm") and "utilization_month0" in o.details
+    ]
     util = max((o.details["utilization_month0"] for o in hosted), default=None)
     vol = f"{w.requests_per_month:,.0f} requests/month ({tokens / 1e6:,.0f}M tokens)"
     if util is not None:
         level = "low" if util < 0.3 else ("high" if util > 0.6 else "moderate")
-        favour = {"low": "favours the API: a GPU fleet would mostly idle", "moderate": "is where the answer depends on prices", "high": "favours self-hosting: GPUs stay busy"}[level]
-        q["volume"] = f"{vol}; the best self-hosted fleet would be {util:.0%} utilized in month 0: volume is {level}, which {favour}"
+        favour = {
+            "low": "favours the API: a GPU fleet would mostly idle",
+            "moderate": "is where the answer depends on prices",
+            "high": "favours self-hosting: GPUs stay busy",
+        }[level]
+        q["volume"] = (
+            f"{vol}; the best self-hosted fleet would be {util:.0%} utilized in month 0: volume is {level}, which {favour}"
+        )
     else:
         q["volume"] = f"{vol}; no self-hosted option to compare utilization"
     unpredictable = w.peak_to_average >= 3 or abs(w.monthly_growth) >= 0.1
     q["predictability"] = (
         f"peak-to-average {w.peak_to_average:g}, growth {w.monthly_growth:+.0%}/month: "
-        + ("unpredictable or spiky, which favours pay-per-token APIs" if unpredictable else "steady, which lets a fixed fleet stay busy")
+        + (
+            "unpredictable or spiky, which favours pay-per-token APIs"
+            if unpredictable
+            else "steady, which lets a fixed fleet stay busy"
+        )
     )
     lat = s.latency
-    tight = (lat.ttft_ms is not None and lat.ttft_ms <= 300) or (lat.itl_ms is not None and lat.itl_ms <= 25)
-    q["latency"] = (
-        f"targets TTFT {lat.ttft_ms or '-'} ms, ITL {lat.itl_ms or '-'} ms: "
-        + ("latency-sensitive, which favours a small model close to the application" if tight else "not tight enough to rule out a large model or an API")
+    tight = (lat.ttft_ms is not None and lat.ttft_ms <= 300) or (
+        lat.itl_ms is not None and lat.itl_ms <= 25
+    )
+    q["latency"] = f"targets TTFT {lat.ttft_ms or '-'} ms, ITL {lat.itl_ms or '-'} ms: " + (
+        "latency-sensitive, which favours a small model close to the application"
+        if tight
+        else "not tight enough to rule out a large model or an API"
     )
     ruled = [o.name for o in ev.options if any("data must stay" in r for r in o.infeasible_reasons)]
-    q["privacy"] = (
-        f"data residency '{s.constraints.data_residency}'"
-        + (f" rules out {', '.join(ruled)}" if ruled else ": no option is ruled out by it")
+    q["privacy"] = f"data residency '{s.constraints.data_residency}'" + (
+        f" rules out {', '.join(ruled)}" if ruled else ": no option is ruled out by it"
     )
     return q
 
@@ -96,7 +112,10 @@ def recommend(ev: Evaluation) -> Recommendation:
     reasons: list[str] = []
     basis = "npv_per_success" if by_quality else "npv"
     if not ranked:
-        reasons.append("no option is feasible: " + "; ".join(f"{k}: {v[0]}" for k, v in infeasible.items() if v))
+        reasons.append(
+            "no option is feasible: "
+            + "; ".join(f"{k}: {v[0]}" for k, v in infeasible.items() if v)
+        )
         return Recommendation(None, basis, [], reasons, _questions(ev), infeasible)
     best = ranked[0]
     label = "NPV per successful task" if by_quality else "NPV"
@@ -108,21 +127,43 @@ def recommend(ev: Evaluation) -> Recommendation:
             f"({(b - a) / max(abs(b), 1e-9):.0%} less)"
         )
     else:
-        reasons.append(f"{best.name} is the only feasible option ({label} {_usd(_score(best, by_quality))})")
+        reasons.append(
+            f"{best.name} is the only feasible option ({label} {_usd(_score(best, by_quality))})"
+        )
     reasons.append(_driver(best))
     if len(ranked) > 1:
         reasons.append(_driver(ranked[1]))
-    flat = {o.name: _m(o.npv_usd) + o.details.get("api_bill_flat_prices_usd", 0.0) - o.details.get("api_bill_usd", 0.0) for o in ranked}
+    flat = {
+        o.name: _m(o.npv_usd)
+        + o.details.get("api_bill_flat_prices_usd", 0.0)
+        - o.details.get("api_bill_usd", 0.0)
+        for o in ranked
+    }
     flat_best = min(flat, key=lambda k: flat[k])
     if "api_bill_usd" in best.details or any("api_bill_usd" in o.details for o in ranked):
-        trend = next((o.details["price_change_per_year"] for o in ranked if "price_change_per_year" in o.details), 0.0)
+        trend = next(
+            (
+                o.details["price_change_per_year"]
+                for o in ranked
+                if "price_change_per_year" in o.details
+            ),
+            0.0,
+        )
         if flat_best != best.name:
-            reasons.append(f"with flat API prices instead of the {trend:+.0%}/year trend, {flat_best} would win")
+            reasons.append(
+                f"with flat API prices instead of the {trend:+.0%}/year trend, {flat_best} would win"
+            )
         else:
-            reasons.append(f"the answer holds with flat API prices as well as with the {trend:+.0%}/year trend")
+            reasons.append(
+                f"the answer holds with flat API prices as well as with the {trend:+.0%}/year trend"
+            )
     if by_quality:
-        reasons.append("ranked by cost per successful task because every feasible option has a measured quality")
+        reasons.append(
+            "ranked by cost per successful task because every feasible option has a measured quality"
+        )
     for name, why in infeasible.items():
         if why:
             reasons.append(f"{name} is infeasible: {why[0]}")
-    return Recommendation(best.name, basis, [o.name for o in ranked], reasons, _questions(ev), infeasible)
+    return Recommendation(
+        best.name, basis, [o.name for o in ranked], reasons, _questions(ev), infeasible
+    )

@@ -62,7 +62,11 @@ def _tiers(prices: Any) -> tuple[tuple[int, float, float], ...]:
     inp, out = prices.input_mtok, prices.output_mtok
     if not isinstance(inp, gp_types.TieredPrices):
         return ()
-    out_tiers = {t.start: float(t.price) for t in out.tiers} if isinstance(out, gp_types.TieredPrices) else {}
+    out_tiers = (
+        {t.start: float(t.price) for t in out.tiers}
+        if isinstance(out, gp_types.TieredPrices)
+        else {}
+    )
     base_out = _base(out) or 0.0
     return tuple((t.start, float(t.price), out_tiers.get(t.start, base_out)) for t in inp.tiers)
 
@@ -155,10 +159,16 @@ def api_price(model: str, provider: str | None = None, on: dt.date | None = None
                     return row
     import difflib
 
-    ids = [m.model for m in api_models(provider)] if provider else [
-        m.id for p in _providers for m in p.models
-    ]
+    ids = (
+        [m.model for m in api_models(provider)]
+        if provider
+        else [m.id for p in _providers for m in p.models]
+    )
     close = difflib.get_close_matches(model, ids, n=3, cutoff=0.5)
     where = f" at provider {provider!r}" if provider else ""
-    hint = f"did you mean: {', '.join(close)}" if close else "run `llmecon catalog api-models` to list them"
+    hint = (
+        f"did you mean: {', '.join(close)}"
+        if close
+        else "run `llmecon catalog api-models` to list them"
+    )
     raise CatalogError(f"unknown API model {model!r}{where}; {hint}")

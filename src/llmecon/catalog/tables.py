@@ -21,7 +21,10 @@ def _norm(name: str) -> str:
 
 def _rows(filename: str) -> list[dict[str, str]]:
     text = resources.files("llmecon.catalog").joinpath("data", filename).read_text(encoding="utf-8")
-    return [{k: (v or "").strip() for k, v in row.items() if k} for row in csv.DictReader(text.splitlines())]
+    return [
+        {k: (v or "").strip() for k, v in row.items() if k}
+        for row in csv.DictReader(text.splitlines())
+    ]
 
 
 def _num(value: str) -> float | None:
@@ -302,7 +305,9 @@ def facts() -> dict[str, Fact]:
         value = _num(r["value"])
         if value is None:
             continue
-        out[r["key"]] = Fact(r["key"], value, r.get("unit", ""), r["source"], r["as_of"], r.get("notes", ""))
+        out[r["key"]] = Fact(
+            r["key"], value, r.get("unit", ""), r["source"], r["as_of"], r.get("notes", "")
+        )
     return out
 
 

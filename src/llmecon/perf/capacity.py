@@ -17,6 +17,8 @@ References
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
@@ -149,7 +151,12 @@ def replicas_per_hour(
         True where ``n_max`` replicas cannot carry the load.
     """
     cap = np.asarray(capacity_rps, dtype=float)[..., None, None]
-    need = np.ceil(np.asarray(rate, dtype=float) * (1.0 + np.asarray(headroom, dtype=float)[..., None, None]) / cap - 1e-9)
+    need = np.ceil(
+        np.asarray(rate, dtype=float)
+        * (1.0 + np.asarray(headroom, dtype=float)[..., None, None])
+        / cap
+        - 1e-9
+    )
     if not autoscale:
         need = np.broadcast_to(need.max(axis=-1, keepdims=True), need.shape)
     lo = np.asarray(min_replicas, dtype=float)[..., None, None]
@@ -173,7 +180,9 @@ def gpu_hours(replicas: ArrayLike, gpus_per_replica: ArrayLike) -> F:
         ``H_m = sum_h n_{m,h} * G * 30.44 days``. [GPU-hours/month]
     """
     g = np.asarray(gpus_per_replica, dtype=float)[..., None]
-    return np.asarray(np.asarray(replicas, dtype=float).sum(axis=-1) * g * DAYS_PER_MONTH, dtype=float)
+    return np.asarray(
+        np.asarray(replicas, dtype=float).sum(axis=-1) * g * DAYS_PER_MONTH, dtype=float
+    )
 
 
 def utilization(rate: ArrayLike, replicas: ArrayLike, capacity_rps: ArrayLike) -> F:
@@ -190,7 +199,9 @@ def utilization(rate: ArrayLike, replicas: ArrayLike, capacity_rps: ArrayLike) -
 
 def cost_on_demand(hours: ArrayLike, usd_per_gpu_hour: ArrayLike) -> F:
     """On-demand cost: ``C = H * p``. [USD/month] (hours [GPU-h/month], price [USD/GPU-h])"""
-    return np.asarray(np.asarray(hours, dtype=float) * np.asarray(usd_per_gpu_hour, dtype=float)[..., None])
+    return np.asarray(
+        np.asarray(hours, dtype=float) * np.asarray(usd_per_gpu_hour, dtype=float)[..., None]
+    )
 
 
 def cost_reserved(
@@ -223,16 +234,22 @@ def cost_reserved(
     used = np.asarray(replicas, dtype=float) * g
     burst = np.maximum(used - k[..., None, None], 0.0).sum(axis=-1) * DAYS_PER_MONTH
     base = k * HOURS_PER_MONTH * np.asarray(reserved_usd_per_gpu_hour, dtype=float)
-    return np.asarray(base[..., None] + burst * np.asarray(on_demand_usd_per_gpu_hour, dtype=float)[..., None])
+    return np.asarray(
+        base[..., None] + burst * np.asarray(on_demand_usd_per_gpu_hour, dtype=float)[..., None]
+    )
 
 
-def cost_spot(hours: ArrayLike, spot_usd_per_gpu_hour: ArrayLike, interruption_overhead: ArrayLike) -> F:
+def cost_spot(
+    hours: ArrayLike, spot_usd_per_gpu_hour: ArrayLike, interruption_overhead: ArrayLike
+) -> F:
     """Spot cost with rework after interruptions: ``C = H * p_s * (1 + o)``. [USD/month]
 
     ``interruption_overhead`` [-] is the share of GPU-hours lost to preemption, restarts and
     the replicas kept warm to absorb them.
     """
-    factor = np.asarray(spot_usd_per_gpu_hour, dtype=float) * (1.0 + np.asarray(interruption_overhead, dtype=float))
+    factor = np.asarray(spot_usd_per_gpu_hour, dtype=float) * (
+        1.0 + np.asarray(interruption_overhead, dtype=float)
+    )
     return np.asarray(np.asarray(hours, dtype=float) * factor[..., None])
 
 
@@ -271,4 +288,196 @@ def onprem_energy_cost(
     k_hours = np.asarray(owned_gpus, dtype=float)[..., None] * HOURS_PER_MONTH
     idle = np.maximum(k_hours - h, 0.0)
     kwh = (h * tdp + idle * np.asarray(idle_power_fraction, dtype=float)[..., None] * tdp) / 1000.0
-    return np.asarray(kwh * (np.asarray(pue, dtype=float) * np.asarray(usd_per_kwh, dtype=float))[..., None])
+    return np.asarray(
+        kwh * (np.asarray(pue, dtype=float) * np.asarray(usd_per_kwh, dtype=float))[..., None]
+    )
+
+
+# --------------------------------------------------------------------------- fast summaries
+
+#: Most step breakpoints the lookup in ``replica_summary`` builds before it falls back to the
+#: direct (…, M, 24) computation (chunked). [-]
+_MAX_BREAKPOINTS: Final[int] = 2_000_000
+#: Rows per chunk of the direct fallback (bounds its (rows, M, 24) temporaries). [-]
+_DIRECT_CHUNK_ROWS: Final[int] = 4096
+_EPS: Final[float] = 1e-9  # the tolerance ``replicas_per_hour`` subtracts before ``ceil``
+
+
+@dataclass(frozen=True)
+class ReplicaSummary:
+    """What the cost model needs from ``replicas_per_hour`` without the (…, M, 24) array.
+
+    Attributes
+    ----------
+    replica_hours_per_day : (..., M) array
+        ``sum_h n_{m,h}`` over the 24 hours of a typical day of month m. [replica-hours/day]
+    peak : (..., M) array
+        ``max_h n_{m,h}``. [replicas]
+    trough : (..., M) array
+        ``min_h n_{m,h}``. [replicas]
+    short : (..., M) bool array
+        True where some hour needs more than ``max_replicas``.
+    served_rps_per_day : (..., M) array
+        ``sum_h lambda_{m,h}`` (for ``utilization``). [requests/s summed over 24 hours]
+    """
+
+    replica_hours_per_day: F
+    peak: F
+    trough: F
+    short: NDArray[np.bool_]
+    served_rps_per_day: F
+
+    def gpu_hours(self, gpus_per_replica: ArrayLike) -> F:
+        """GPU-hours per month, as ``gpu_hours(replicas, G)``. [GPU-hours/month]"""
+        g = np.asarray(gpus_per_replica, dtype=float)[..., None]
+        return np.asarray(self.replica_hours_per_day * g * DAYS_PER_MONTH, dtype=float)
+
+    def utilization(self, capacity_rps: ArrayLike) -> F:
+        """As ``utilization(rate, replicas, capacity_rps)``. [-]"""
+        cap = np.asarray(capacity_rps, dtype=float)[..., None]
+        provisioned = self.replica_hours_per_day * cap
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(
+                np.where(provisioned > 0, np.minimum(self.served_rps_per_day / provisioned, 1.0), 0.0)
+            )
+
+
+def _count_above(a: F, k_lo: int, k_hi: float, weights: F) -> F:
+    """``sum_h #{k in [k_lo, k_hi) : a w_h - eps > k}`` for every element of ``a`` [-].
+
+    Equal to ``sum_h (clip(ceil(a w_h - eps), k_lo, k_hi) - k_lo)`` for ``w_h > 0``, since
+    ``ceil(x) > k <=> x > k`` for an integer k. Evaluated as a count of the sorted step
+    breakpoints ``b = (k + eps) / w_h`` below ``a``, looked up through a uniform grid of
+    cells: a cell index ``c(a) = floor(a / delta)`` is monotone in ``a``, so the breakpoints
+    in lower cells are all below ``a`` and only the few in ``a``'s own cell are compared.
+    Cost: a handful of gathers per element instead of 24 ceil/clip/sum passes.
+    """
+    w = weights[weights > 0]
+    top = float(np.max(a)) if a.size else 0.0
+    out = np.zeros(a.shape)
+    if w.size == 0 or k_hi <= k_lo or top <= 0:
+        return out
+    parts = []
+    for wh in w:
+        k_end = min(k_hi, math.ceil(top * wh) + 1.0)
+        if k_end > k_lo:
+            parts.append((np.arange(k_lo, k_end, dtype=float) + _EPS) / wh)
+    if not parts:
+        return out
+    u, mult = np.unique(np.concatenate(parts), return_counts=True)
+    g = max(16 * u.size, 64)
+    limit = max(64 * u.size, 1 << 16)
+    while True:
+        inv = g / u[-1]
+        cell = np.clip(np.floor(u * inv), 0, g).astype(np.intp)
+        per_cell = np.bincount(cell, minlength=g + 1)
+        if per_cell.max() <= 1 or 4 * g > limit:
+            break
+        g *= 4
+    cum = np.concatenate(([0.0], np.cumsum(mult, dtype=float)))
+    start = np.searchsorted(cell, np.arange(g + 1), "left")  # first breakpoint in cell c
+    end = np.append(start[1:], u.size)
+    c = np.clip(np.floor(a * inv), 0, g).astype(np.intp)
+    out = cum[start][c]
+    for j in range(int(per_cell.max())):
+        idx = start + j
+        valid = idx < end
+        safe = np.minimum(idx, u.size - 1)
+        b_j = np.where(valid, u[safe], np.inf)
+        m_j = np.where(valid, mult[safe], 0).astype(float)
+        out += (a > b_j[c]) * m_j[c]
+    return np.asarray(out)
+
+
+def _direct_sum(need_scale: F, weights: F, lo: float, hi: float, autoscale: bool) -> F:
+    """``sum_h clip(ceil(a w_h - eps), lo, hi)`` by the (…, M, 24) array, in row chunks. [-]"""
+    flat = need_scale.reshape(-1, need_scale.shape[-1]) if need_scale.ndim else need_scale.reshape(1, 1)
+    out = np.empty(flat.shape)
+    for i in range(0, flat.shape[0], _DIRECT_CHUNK_ROWS):
+        x = np.ceil(flat[i : i + _DIRECT_CHUNK_ROWS, :, None] * weights - _EPS)
+        if not autoscale:
+            x = np.broadcast_to(x.max(axis=-1, keepdims=True), x.shape)
+        out[i : i + _DIRECT_CHUNK_ROWS] = np.clip(x, lo, hi).sum(axis=-1)
+    return out.reshape(need_scale.shape)
+
+
+def replica_summary(
+    monthly: ArrayLike,
+    weights: ArrayLike,
+    capacity_rps: ArrayLike,
+    headroom: ArrayLike = 0.0,
+    min_replicas: float = 1.0,
+    max_replicas: float = np.inf,
+    autoscale: bool = True,
+) -> ReplicaSummary:
+    """``replicas_per_hour(hourly_rate(monthly, weights), ...)`` reduced over the hours.
+
+    Parameters
+    ----------
+    monthly : (..., M) array
+        Requests per month. [requests/month]
+    weights : (24,) array
+        Hourly weights with mean 1. [-]
+    capacity_rps : numeric
+        Requests/s one replica serves within the SLO; broadcasts against ``monthly[..., 0]``.
+        [requests/s]
+    headroom : numeric
+        Spare capacity above the load. [-]
+    min_replicas, max_replicas : float
+        Autoscaling bounds (scalars). [-]
+    autoscale : bool
+        False: every hour of a month runs that month's peak-hour fleet.
+
+    Returns
+    -------
+    ReplicaSummary
+        Sums, peaks and troughs over the hours of ``n = clip(ceil(lambda (1 + h) / mu), n_min,
+        n_max)`` -- the same numbers as reducing ``replicas_per_hour``'s array (up to rounding
+        exactly at a step), without building the (…, M, 24) array: peaks and troughs use the
+        largest/smallest weight, the sum a breakpoint count (see ``_count_above``).
+    """
+    w = np.asarray(weights, dtype=float)
+    per_s = np.asarray(monthly, dtype=float) / (HOURS_PER_MONTH * SECONDS_PER_HOUR)
+    cap = np.asarray(capacity_rps, dtype=float)[..., None]
+    scale = (1.0 + np.asarray(headroom, dtype=float)[..., None]) / cap
+    lo, hi = float(min_replicas), float(max_replicas)
+
+    def need_at(weight: float) -> F:
+        return np.asarray(np.ceil(per_s * weight * (1.0 + np.asarray(headroom, dtype=float)[..., None]) / cap - _EPS))
+
+    need_peak = need_at(float(w.max()))
+    peak = np.clip(need_peak, lo, hi)
+    trough = peak if not autoscale else np.clip(need_at(float(w.min())), lo, hi)
+    served = per_s * float(w.sum())
+    a = np.asarray(per_s * scale)
+    shape = np.broadcast_shapes(a.shape, peak.shape)
+    a = np.broadcast_to(a, shape)
+    if not autoscale:
+        total = np.broadcast_to(peak * float(w.size), shape).astype(float)
+    elif lo > hi:
+        total = np.full(shape, hi * w.size)
+    else:
+        top = float(np.max(a)) if a.size else 0.0
+        k0 = max(lo, 1.0)
+        n_bp = sum(max(min(hi, top * wh + 2.0) - k0, 0.0) for wh in w[w > 0]) if math.isfinite(top) else math.inf
+        if not math.isfinite(top) or n_bp > _MAX_BREAKPOINTS or lo != math.floor(lo):
+            total = _direct_sum(np.ascontiguousarray(a), w, lo, hi, autoscale)
+        else:
+            # hours with w_h > 0 step from lo upwards; k = 0 steps (lo == 0) sit at a ~ 1e-9 and
+            # are counted directly where a is that small; hours with w_h = 0 stay at clip(0).
+            n_pos = int(np.count_nonzero(w > 0))
+            total = _count_above(a, int(k0), hi, w) + lo * n_pos + (w.size - n_pos) * min(max(0.0, lo), hi)
+            if lo == 0.0 and hi >= 1.0:
+                b0 = _EPS / w[w > 0]
+                tiny = a <= float(b0.max()) if b0.size else np.zeros(shape, dtype=bool)
+                ones = np.full(shape, float(n_pos))
+                if np.any(tiny):
+                    ones[tiny] = (a[tiny][:, None] > b0).sum(axis=-1)
+                total = total + ones
+    return ReplicaSummary(
+        replica_hours_per_day=np.asarray(total, dtype=float),
+        peak=np.broadcast_to(peak, shape),
+        trough=np.broadcast_to(trough, shape),
+        short=np.broadcast_to(np.asarray(need_peak > hi), shape),
+        served_rps_per_day=np.broadcast_to(served, shape),
+    )

@@ -94,16 +94,31 @@ class Efficiency:
     allreduce_latency_s : fixed latency of one all-reduce across the TP group. [s]
     max_batch : engine cap on concurrent sequences (vLLM ``max_num_seqs`` = 256). [-]
 
-    Defaults are fitted on the calibration rows of ``benchmarks/data/serving_benchmarks.csv``
-    by ``benchmarks/calibrate.py``; see that script and the README for the figures.
+    Defaults were fitted by ``benchmarks/calibrate.py`` (robust least squares on log errors
+    of throughput, TTFT and ITL) on the 49 calibration rows of
+    ``benchmarks/data/serving_benchmarks.csv`` on 2025-06-20 (TensorRT-LLM, vLLM, NIM; H100,
+    H200, A100, L40S; TP 1-8; bf16/fp16/fp8/int8/int4); the 25 hold-out rows and the
+    figures are in ``benchmarks/README.md``. ``max_batch`` stays vLLM's documented default;
+    ``ENGINE_PRESETS`` holds the engine-specific caps.
     """
 
     mbu: ArrayLike = 0.75
-    mfu_decode: ArrayLike = 0.45
-    mfu_prefill: ArrayLike = 0.55
-    step_overhead_s: ArrayLike = 0.004
-    allreduce_latency_s: ArrayLike = 10e-6
+    mfu_decode: ArrayLike = 0.61
+    mfu_prefill: ArrayLike = 0.50
+    step_overhead_s: ArrayLike = 0.0032
+    allreduce_latency_s: ArrayLike = 19e-6
     max_batch: ArrayLike = DEFAULT_MAX_BATCH
+
+
+#: Per-engine presets. Engines differ in how many sequences they batch by default: vLLM's
+#: ``max_num_seqs`` = 256 [3]; TensorRT-LLM's ``trtllm-bench`` sizes the batch itself, fitted
+#: as 512 by ``benchmarks/calibrate.py``. The efficiencies are shared (fitted on all engines).
+ENGINE_PRESETS: Final[dict[str, Efficiency]] = {
+    "default": Efficiency(),
+    "vllm": Efficiency(),
+    "sglang": Efficiency(),
+    "trtllm": Efficiency(max_batch=512),
+}
 
 
 @dataclass(frozen=True)
@@ -160,9 +175,7 @@ def experts_touched(num_experts: ArrayLike, experts_per_token: ArrayLike, tokens
     return e * (1.0 - (1.0 - np.minimum(k / e, 1.0)) ** b)
 
 
-def allreduce_time(
-    replica: Replica, tokens: ArrayLike, eff: Efficiency
-) -> F:
+def allreduce_time(replica: Replica, tokens: ArrayLike, eff: Efficiency) -> F:
     """Time spent in tensor-parallel all-reduces for one forward pass over ``tokens``.
 
     Parameters
@@ -259,15 +272,18 @@ def prefill_time(replica: Replica, prompt_tokens: ArrayLike, eff: Efficiency) ->
     """
     i = np.maximum(_f(prompt_tokens), 0.0)
     g = _f(replica.num_gpus)
-    flops = 2.0 * _f(replica.active_params) * i + 2.0 * _f(replica.num_layers) * _f(
-        replica.attn_dim
-    ) * i**2
+    flops = (
+        2.0 * _f(replica.active_params) * i
+        + 2.0 * _f(replica.num_layers) * _f(replica.attn_dim) * i**2
+    )
     t_comp = flops / (g * _f(replica.peak_flops) * _f(eff.mfu_prefill))
     t_mem = _f(replica.weight_bytes) / (g * _f(replica.mem_bandwidth) * _f(eff.mbu))
     return np.maximum(t_comp, t_mem) + allreduce_time(replica, i, eff)
 
 
-def max_batch(replica: Replica, input_tokens: ArrayLike, output_tokens: ArrayLike, eff: Efficiency) -> F:
+def max_batch(
+    replica: Replica, input_tokens: ArrayLike, output_tokens: ArrayLike, eff: Efficiency
+) -> F:
     """Largest concurrency the KV cache and the engine cap allow (0 if the model does not fit).
 
     Parameters
@@ -285,6 +301,18 @@ def max_batch(replica: Replica, input_tokens: ArrayLike, output_tokens: ArrayLik
     mean_ctx = np.maximum(_f(input_tokens) + 0.5 * _f(output_tokens), 1.0)
     kv_fit = np.floor(np.maximum(_f(replica.kv_capacity_tokens), 0.0) / mean_ctx)
     return np.minimum(kv_fit, _f(eff.max_batch))
+
+
+def _prefill_compute_time(replica: Replica, prompt_tokens: F, eff: Efficiency) -> F:
+    """Prefill time when the weight reads are shared with other work (batched prefill). [s]"""
+    g = _f(replica.num_gpus)
+    flops = (
+        2.0 * _f(replica.active_params) * prompt_tokens
+        + 2.0 * _f(replica.num_layers) * _f(replica.attn_dim) * prompt_tokens**2
+    )
+    return flops / (g * _f(replica.peak_flops) * _f(eff.mfu_prefill)) + allreduce_time(
+        replica, prompt_tokens, eff
+    )
 
 
 def at_concurrency(
@@ -309,28 +337,39 @@ def at_concurrency(
     Returns
     -------
     ServingPoint
+        ``concurrency`` is the running batch ``B = min(C, B_max)`` (``max_batch``; C where
+        the model does not fit, so the single-request numbers stay defined).
 
     Notes
     -----
-    In one cycle every sequence is prefilled once and ``O`` decode steps run at batch C,
-    with prefill interleaved between decode steps [3], [4]:
+    The engine runs ``B = min(C, B_max)`` sequences; the other ``C - B`` wait in its queue.
+    In one cycle every running sequence is prefilled once and ``O`` decode steps run at
+    batch B, with prefill chunks riding in the decode steps [3], [4], so a batched prefill
+    costs its FLOPs but no extra weight reads (``t_pc``, compute part of ``prefill_time``):
 
-    * cycle ``T = C * t_p + O * t_d(C, I + O/2)``; requests/s ``= C / T``;
+    * cycle ``T = B * t_pc + O * t_d(B, I + O/2)``; requests/s ``= B / T``;
     * ITL ``= T / O`` (decode steps stretched by the others' prefills);
-    * TTFT ``= t_p * (1 + rho / (2 (1 - rho))) + t_d / 2`` with ``rho = C t_p / T``, the
-      share of time spent prefilling (an M/D/1 wait for the prefill slot).
+    * TTFT ``= t_p * (1 + rho' / (2 (1 - rho'))) + (1 - 1/B) t_d / 2 + (C - B) / rps``:
+      the request's own prefill ``t_p`` (``prefill_time``), an M/D/1 wait behind the
+      prefills of the ``B - 1`` other clients, ``rho' = (1 - 1/B) B t_pc / T`` (a closed
+      loop of one client never waits), the rest of the step in progress, and the
+      Little's-law wait [7] of the queued requests.
     """
     c = np.maximum(_f(concurrency), 1e-9)
     i = _f(input_tokens)
     o = np.maximum(_f(output_tokens), 1.0)
+    cap = max_batch(replica, i, o, eff)
+    b = np.where(cap >= 1.0, np.minimum(c, cap), c)
     t_p = prefill_time(replica, i, eff)
-    t_d, mem_bound = decode_step_time(replica, c, i + 0.5 * o, eff)
-    cycle = c * t_p + o * t_d
-    rho = np.clip(c * t_p / cycle, 0.0, 0.999)
-    ttft = t_p * (1.0 + rho / (2.0 * (1.0 - rho))) + 0.5 * t_d
-    rps = c / cycle
+    t_pc = _prefill_compute_time(replica, i, eff)
+    t_d, mem_bound = decode_step_time(replica, b, i + 0.5 * o, eff)
+    cycle = b * t_pc + o * t_d
+    rps = b / cycle
+    others = 1.0 - 1.0 / np.maximum(b, 1.0)
+    rho = np.clip(others * b * t_pc / cycle, 0.0, 0.999)
+    ttft = t_p * (1.0 + rho / (2.0 * (1.0 - rho))) + 0.5 * others * t_d + (c - b) / rps
     return ServingPoint(
-        concurrency=c + 0.0 * rps,
+        concurrency=b + 0.0 * rps,
         requests_per_s=rps,
         output_tokens_per_s=rps * o,
         total_tokens_per_s=rps * (i + o),
@@ -338,13 +377,11 @@ def at_concurrency(
         itl_s=cycle / o,
         decode_step_s=t_d,
         memory_bound=np.asarray(mem_bound),
-        overloaded=np.zeros(np.shape(rps), dtype=bool),
+        overloaded=np.asarray(c > b),
     )
 
 
-def _bisect_max(
-    ok_fn: object, lo: F, hi: F, steps: int = _BISECT_STEPS
-) -> F:
+def _bisect_max(ok_fn: object, lo: F, hi: F, steps: int = _BISECT_STEPS) -> F:
     """Largest x in [lo, hi] with ok_fn(x) True, for ok monotone decreasing in x (vectorised)."""
     assert callable(ok_fn)
     lo = lo.copy()

@@ -191,5 +191,7 @@ def max_concurrent_sequences(
     With paged allocation [1] a sequence holds on average its prompt plus half its output
     during decode, so ``B = T / (I + O/2)``. ``floor`` it for an engine batch.
     """
-    mean_context = np.asarray(input_tokens, dtype=float) + 0.5 * np.asarray(output_tokens, dtype=float)
+    mean_context = np.asarray(input_tokens, dtype=float) + 0.5 * np.asarray(
+        output_tokens, dtype=float
+    )
     return np.maximum(np.asarray(kv_tokens, dtype=float), 0.0) / np.maximum(mean_context, 1.0)

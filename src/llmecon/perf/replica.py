@@ -70,7 +70,9 @@ def build_replica(
     )
     mem_bytes = gpu.memory_gb * memory.GB
     kv_tokens = float(
-        memory.kv_capacity_tokens(mem_bytes, num_gpus, w, kv, memory_utilization, DEFAULT_RESERVE_BYTES_PER_GPU)
+        memory.kv_capacity_tokens(
+            mem_bytes, num_gpus, w, kv, memory_utilization, DEFAULT_RESERVE_BYTES_PER_GPU
+        )
     )
     usable = num_gpus * (mem_bytes * memory_utilization - DEFAULT_RESERVE_BYTES_PER_GPU)
     fit = Fit(

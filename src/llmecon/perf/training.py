@@ -29,11 +29,21 @@ F = NDArray[np.float64]
 Method = Literal["full", "lora", "qlora", "pretrain"]
 
 #: FLOPs per parameter per token by method [1], [3].
-FLOPS_PER_PARAM_TOKEN: Final[dict[str, float]] = {"full": 6.0, "pretrain": 6.0, "lora": 4.0, "qlora": 4.0}
+FLOPS_PER_PARAM_TOKEN: Final[dict[str, float]] = {
+    "full": 6.0,
+    "pretrain": 6.0,
+    "lora": 4.0,
+    "qlora": 4.0,
+}
 
 #: Bytes of training state per parameter [4]; LoRA keeps a bf16 frozen base, QLoRA a 4-bit base
 #: (0.5 bytes + block-wise constants, ~0.52 [3]); adapters and their optimizer are <1 %.
-STATE_BYTES_PER_PARAM: Final[dict[str, float]] = {"full": 16.0, "pretrain": 16.0, "lora": 2.0, "qlora": 0.52}
+STATE_BYTES_PER_PARAM: Final[dict[str, float]] = {
+    "full": 16.0,
+    "pretrain": 16.0,
+    "lora": 2.0,
+    "qlora": 0.52,
+}
 
 CHINCHILLA_TOKENS_PER_PARAM: Final[float] = 20.0
 
@@ -54,7 +64,11 @@ def training_flops(params: ArrayLike, tokens: ArrayLike, method: Method = "full"
     numeric
         ``C = k N D`` with k = 6 (full, pretrain) [1] or 4 (LoRA, QLoRA) [3]. [FLOP]
     """
-    return np.asarray(FLOPS_PER_PARAM_TOKEN[method] * np.asarray(params, dtype=float) * np.asarray(tokens, dtype=float))
+    return np.asarray(
+        FLOPS_PER_PARAM_TOKEN[method]
+        * np.asarray(params, dtype=float)
+        * np.asarray(tokens, dtype=float)
+    )
 
 
 def training_gpu_hours(flops: ArrayLike, peak_flops: ArrayLike, mfu: ArrayLike) -> F:
@@ -74,7 +88,11 @@ def training_gpu_hours(flops: ArrayLike, peak_flops: ArrayLike, mfu: ArrayLike) 
     numeric
         ``H = C / (peak * MFU) / 3600``. [GPU-hours]
     """
-    return np.asarray(np.asarray(flops, dtype=float) / (np.asarray(peak_flops, dtype=float) * np.asarray(mfu, dtype=float)) / 3600.0)
+    return np.asarray(
+        np.asarray(flops, dtype=float)
+        / (np.asarray(peak_flops, dtype=float) * np.asarray(mfu, dtype=float))
+        / 3600.0
+    )
 
 
 def min_training_gpus(
@@ -98,9 +116,19 @@ def min_training_gpus(
         ``ceil(N * s / (M * u))`` with s from [4] / [3]. [GPU]
     """
     state = STATE_BYTES_PER_PARAM[method] * np.asarray(params, dtype=float)
-    return np.asarray(np.maximum(np.ceil(state / (np.asarray(gpu_memory_bytes, dtype=float) * np.asarray(usable, dtype=float))), 1.0))
+    return np.asarray(
+        np.maximum(
+            np.ceil(
+                state
+                / (np.asarray(gpu_memory_bytes, dtype=float) * np.asarray(usable, dtype=float))
+            ),
+            1.0,
+        )
+    )
 
 
-def chinchilla_tokens(params: ArrayLike, tokens_per_param: ArrayLike = CHINCHILLA_TOKENS_PER_PARAM) -> F:
+def chinchilla_tokens(
+    params: ArrayLike, tokens_per_param: ArrayLike = CHINCHILLA_TOKENS_PER_PARAM
+) -> F:
     """Compute-optimal pretraining tokens, ``D = 20 N`` [2]. [tokens]"""
     return np.asarray(np.asarray(params, dtype=float) * np.asarray(tokens_per_param, dtype=float))

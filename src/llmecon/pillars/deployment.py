@@ -53,7 +53,10 @@ def api_cost_per_request(
         + np.asarray(output_tokens, dtype=float) * np.asarray(output_per_mtok, dtype=float)
     ) / 1e6
     b = np.asarray(batch_share, dtype=float)
-    return np.asarray(tokens * (1.0 - b + b * np.asarray(batch_price_ratio, dtype=float)) + np.asarray(per_request, dtype=float))
+    return np.asarray(
+        tokens * (1.0 - b + b * np.asarray(batch_price_ratio, dtype=float))
+        + np.asarray(per_request, dtype=float)
+    )
 
 
 def price_factor(months: int, change_per_year: ArrayLike) -> F:
@@ -64,14 +67,20 @@ def price_factor(months: int, change_per_year: ArrayLike) -> F:
 
 
 def ops_staff_cost(
-    fte_base: ArrayLike, fte_per_100_gpus: ArrayLike, mean_gpus: ArrayLike, usd_per_fte_year: ArrayLike
+    fte_base: ArrayLike,
+    fte_per_100_gpus: ArrayLike,
+    mean_gpus: ArrayLike,
+    usd_per_fte_year: ArrayLike,
 ) -> F:
     """People running the serving fleet.
 
     ``C_m = (f_0 + f_100 * G_m / 100) * S / 12`` with FTE [-], mean GPUs in month m [GPU] and
     loaded salary S [USD/year] -> [USD/month].
     """
-    fte = np.asarray(fte_base, dtype=float)[..., None] + np.asarray(fte_per_100_gpus, dtype=float)[..., None] * np.asarray(
-        mean_gpus, dtype=float
-    ) / 100.0
+    fte = (
+        np.asarray(fte_base, dtype=float)[..., None]
+        + np.asarray(fte_per_100_gpus, dtype=float)[..., None]
+        * np.asarray(mean_gpus, dtype=float)
+        / 100.0
+    )
     return np.asarray(fte * np.asarray(usd_per_fte_year, dtype=float)[..., None] / 12.0)

@@ -12,7 +12,9 @@ WEEKS_PER_MONTH = 52.0 / 12.0
 
 def engineering_cost(weeks: ArrayLike, usd_per_hour: ArrayLike) -> F:
     """Effort cost ``C = weeks * 40 h * rate``. weeks [engineer-weeks], rate [USD/h] -> [USD]."""
-    return np.asarray(np.asarray(weeks, dtype=float) * HOURS_PER_WEEK * np.asarray(usd_per_hour, dtype=float))
+    return np.asarray(
+        np.asarray(weeks, dtype=float) * HOURS_PER_WEEK * np.asarray(usd_per_hour, dtype=float)
+    )
 
 
 def per_example_cost(examples: ArrayLike, usd_per_example: ArrayLike) -> F:
@@ -33,17 +35,23 @@ def distillation_data_cost(
     [tokens] and teacher prices [USD/1M tokens] -> [USD].
     """
     n = np.asarray(examples, dtype=float)
-    per = np.asarray(input_tokens, dtype=float) * np.asarray(teacher_input_per_mtok, dtype=float) + np.asarray(
-        output_tokens, dtype=float
-    ) * np.asarray(teacher_output_per_mtok, dtype=float)
+    per = np.asarray(input_tokens, dtype=float) * np.asarray(
+        teacher_input_per_mtok, dtype=float
+    ) + np.asarray(output_tokens, dtype=float) * np.asarray(teacher_output_per_mtok, dtype=float)
     return np.asarray(n * per / 1e6)
 
 
 def delay_cost(weeks_to_deploy: ArrayLike, usd_per_month: ArrayLike) -> F:
     """Value lost while the option is built: ``C = weeks / (52/12) * v``. [USD]"""
-    return np.asarray(np.asarray(weeks_to_deploy, dtype=float) / WEEKS_PER_MONTH * np.asarray(usd_per_month, dtype=float))
+    return np.asarray(
+        np.asarray(weeks_to_deploy, dtype=float)
+        / WEEKS_PER_MONTH
+        * np.asarray(usd_per_month, dtype=float)
+    )
 
 
 def api_fine_tune_cost(training_tokens: ArrayLike, usd_per_mtok: ArrayLike) -> F:
     """Provider fine-tuning job: ``C = D / 1e6 * p``. D [tokens], p [USD/1M tokens] -> [USD]."""
-    return np.asarray(np.asarray(training_tokens, dtype=float) / 1e6 * np.asarray(usd_per_mtok, dtype=float))
+    return np.asarray(
+        np.asarray(training_tokens, dtype=float) / 1e6 * np.asarray(usd_per_mtok, dtype=float)
+    )

@@ -21,7 +21,10 @@ def periodic(months: int, every_months: ArrayLike, cost: ArrayLike) -> F:
 
 
 def observability_cost(
-    requests: ArrayLike, base_usd: ArrayLike, included_units: ArrayLike, overage_usd_per_100k: ArrayLike
+    requests: ArrayLike,
+    base_usd: ArrayLike,
+    included_units: ArrayLike,
+    overage_usd_per_100k: ArrayLike,
 ) -> F:
     """Tracing plan with included units and overage (one trace per request).
 
@@ -29,7 +32,10 @@ def observability_cost(
     """
     r = np.asarray(requests, dtype=float)
     over = np.maximum(r - np.asarray(included_units, dtype=float)[..., None], 0.0) / 1e5
-    return np.asarray(np.asarray(base_usd, dtype=float)[..., None] + over * np.asarray(overage_usd_per_100k, dtype=float)[..., None])
+    return np.asarray(
+        np.asarray(base_usd, dtype=float)[..., None]
+        + over * np.asarray(overage_usd_per_100k, dtype=float)[..., None]
+    )
 
 
 def residual_value(capex: ArrayLike, months: int, life_months: ArrayLike) -> F:

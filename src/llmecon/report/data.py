@@ -38,7 +38,9 @@ def evaluation_to_dict(ev: Evaluation) -> dict[str, Any]:
         pillars = {
             name: {
                 "total_usd": _num(v.sum(axis=-1)),
-                "monthly_usd": [round(float(x), 2) for x in np.mean(np.reshape(v, (-1, ev.months)), axis=0)],
+                "monthly_usd": [
+                    round(float(x), 2) for x in np.mean(np.reshape(v, (-1, ev.months)), axis=0)
+                ],
             }
             for name, v in o.pillars.items()
         }
@@ -53,7 +55,9 @@ def evaluation_to_dict(ev: Evaluation) -> dict[str, Any]:
                 "npv_usd": _num(o.npv_usd),
                 "per_1k_requests_usd": _num(o.per_1k_requests_usd),
                 "per_1m_tokens_usd": _num(o.per_1m_tokens_usd),
-                "per_successful_task_usd": None if o.per_successful_task_usd is None else _num(o.per_successful_task_usd),
+                "per_successful_task_usd": None
+                if o.per_successful_task_usd is None
+                else _num(o.per_successful_task_usd),
                 "quality": o.quality,
                 "pillars": pillars,
                 "assumptions": o.assumptions,

@@ -1,0 +1,116 @@
+"""Fit the ``Efficiency`` parameters of ``llmecon.perf.inference`` on the CALIBRATION rows.
+
+Usage (repository root, project venv)::
+
+    python benchmarks/calibrate.py
+
+Minimises the robust (soft-L1) sum of squared log errors ``log(pred / measured)`` of output
+throughput, TTFT and ITL over the calibration rows of ``benchmarks/data/serving_benchmarks.csv``
+(split rule in ``serving_rows.SPLIT_RULE``; TEST rows are never used here) with
+``scipy.optimize.least_squares``. Fitted, shared by all engines: ``mbu``, ``mfu_decode``,
+``mfu_prefill``, ``step_overhead_s``, ``allreduce_latency_s``. Engine-specific: TensorRT-LLM's
+batch cap ``max_batch`` (its benchmark tool sizes the batch itself; vLLM's documented default
+``max_num_seqs`` = 256 is kept for every other engine).
+
+It prints the fitted values and the line to paste into ``Efficiency`` / ``ENGINE_PRESETS``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import least_squares
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from serving_rows import METRICS, SPLIT_RULE, Rows, load_rows, predict, row_efficiency  # noqa: E402
+
+from llmecon.perf import inference as inf  # noqa: E402
+
+#: name, lower bound, upper bound, log-scaled in the search
+PARAMS: tuple[tuple[str, float, float], ...] = (
+    ("mbu", 0.3, 0.95),
+    ("mfu_decode", 0.1, 0.9),
+    ("mfu_prefill", 0.1, 0.9),
+    ("step_overhead_s", 1e-4, 2e-2),
+    ("allreduce_latency_s", 1e-6, 1e-4),
+)
+
+#: TensorRT-LLM batch caps tried (a grid: the cap is an integer and the loss is flat between
+#: the values where it binds).
+TRTLLM_MAX_BATCH_GRID: tuple[int, ...] = (256, 384, 512, 768, 1024, 1536, 2048)
+
+
+def presets_from(x: np.ndarray, trt_max_batch: int) -> dict[str, inf.Efficiency]:
+    """Engine presets for a parameter vector (order of ``PARAMS``) and TRT-LLM batch cap."""
+    v = dict(zip((p[0] for p in PARAMS), (float(t) for t in x), strict=True))
+    base = inf.Efficiency(
+        mbu=v["mbu"],
+        mfu_decode=v["mfu_decode"],
+        mfu_prefill=v["mfu_prefill"],
+        step_overhead_s=v["step_overhead_s"],
+        allreduce_latency_s=v["allreduce_latency_s"],
+        max_batch=inf.DEFAULT_MAX_BATCH,
+    )
+    trt = inf.Efficiency(**{**vars(base), "max_batch": trt_max_batch})
+    return {"default": base, "vllm": base, "trtllm": trt, "nim": trt}
+
+
+def residuals(z: np.ndarray, rows: Rows, mask: np.ndarray, trt_max_batch: int) -> np.ndarray:
+    """Log errors of all metrics on the masked rows (z = log of the parameters)."""
+    pred = predict(rows, row_efficiency(rows, presets_from(np.exp(z), trt_max_batch)))
+    out = []
+    for m in METRICS:
+        meas = rows.measured[m][mask]
+        p = pred[m][mask]
+        ok = np.isfinite(meas) & (meas > 0)
+        # an infinite or missing prediction for a measured point counts as a large error
+        r = np.where(np.isfinite(p) & (p > 0), np.log(np.where(p > 0, p, 1.0) / meas), 3.0)
+        out.append(r[ok])
+    return np.concatenate(out)
+
+
+def fit(rows: Rows) -> tuple[dict[str, float], int]:
+    """Fitted parameters and the number of calibration rows."""
+    mask = rows.split == "calib"
+    lo = np.log([p[1] for p in PARAMS])
+    hi = np.log([p[2] for p in PARAMS])
+    best = None
+    best_mb = 0
+    for mb in TRTLLM_MAX_BATCH_GRID:
+        # two starts guard against the kinks of max() in the roofline
+        for start in ((0.75, 0.45, 0.55, 4e-3, 1e-5), (0.65, 0.6, 0.4, 2e-3, 3e-5)):
+            res = least_squares(
+                residuals, np.log(start), bounds=(lo, hi), loss="soft_l1", f_scale=0.2,
+                args=(rows, mask, mb), diff_step=1e-3,
+            )
+            if best is None or res.cost < best.cost:
+                best, best_mb = res, mb
+    assert best is not None
+    values = dict(zip((p[0] for p in PARAMS), (float(t) for t in np.exp(best.x)), strict=True))
+    values["trtllm_max_batch"] = float(best_mb)
+    print(f"robust cost {best.cost:.4f}")
+    return values, int(mask.sum())
+
+
+def main() -> None:
+    rows = load_rows()
+    print(f"split: {SPLIT_RULE}")
+    print(f"usable rows {len(rows)}: calibration {int((rows.split == 'calib').sum())}, "
+          f"test {int((rows.split == 'test').sum())}; skipped {len(rows.skipped)}")
+    values, n = fit(rows)
+    print(f"fitted on {n} calibration rows:")
+    for name, v in values.items():
+        print(f"  {name:22s} = {v:.4g}")
+    print("\nEfficiency defaults: "
+          f"mbu={values['mbu']:.2f}, mfu_decode={values['mfu_decode']:.2f}, "
+          f"mfu_prefill={values['mfu_prefill']:.2f}, "
+          f"step_overhead_s={values['step_overhead_s']:.2g}, "
+          f"allreduce_latency_s={values['allreduce_latency_s']:.2g}; "
+          f"trtllm max_batch={round(values['trtllm_max_batch'])}")
+
+
+if __name__ == "__main__":
+    main()
