@@ -96,7 +96,7 @@ class Efficiency:
 
     Defaults were fitted by ``benchmarks/calibrate.py`` (robust least squares on log errors
     of throughput, TTFT and ITL) on the 49 calibration rows of
-    ``benchmarks/data/serving_benchmarks.csv`` on 2025-06-20 (TensorRT-LLM, vLLM, NIM; H100,
+    ``benchmarks/data/serving_benchmarks.csv`` on 2026-11-27 (TensorRT-LLM, vLLM, NIM; H100,
     H200, A100, L40S; TP 1-8; bf16/fp16/fp8/int8/int4); the 25 hold-out rows and the
     figures are in ``benchmarks/README.md``. ``max_batch`` stays vLLM's documented default;
     ``ENGINE_PRESETS`` holds the engine-specific caps.
@@ -118,6 +118,7 @@ ENGINE_PRESETS: Final[dict[str, Efficiency]] = {
     "vllm": Efficiency(),
     "sglang": Efficiency(),
     "trtllm": Efficiency(max_batch=512),
+    "nim": Efficiency(max_batch=512),  # NIM serves this model with a TensorRT-LLM engine
 }
 
 
