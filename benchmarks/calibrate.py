@@ -25,9 +25,9 @@ from scipy.optimize import least_squares
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from serving_rows import METRICS, SPLIT_RULE, Rows, load_rows, predict, row_efficiency  # noqa: E402
+from serving_rows import METRICS, SPLIT_RULE, Rows, load_rows, predict, row_efficiency
 
-from llmecon.perf import inference as inf  # noqa: E402
+from llmecon.perf import inference as inf
 
 #: name, lower bound, upper bound, log-scaled in the search
 PARAMS: tuple[tuple[str, float, float], ...] = (

@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from serving_rows import (  # noqa: E402
+from serving_rows import (
     METRICS,
     SPLIT_RULE,
     Rows,
@@ -34,7 +34,7 @@ from serving_rows import (  # noqa: E402
     summarize,
 )
 
-from llmecon.perf.inference import ENGINE_PRESETS  # noqa: E402
+from llmecon.perf.inference import ENGINE_PRESETS
 
 F = np.ndarray
 LABEL = {"throughput": "output throughput", "ttft": "TTFT", "itl": "ITL"}

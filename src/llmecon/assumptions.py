@@ -154,7 +154,9 @@ def api_price_trend() -> Default:
 def training_default(field: str, method: str) -> Default:
     if field == "mfu":
         return Default(
-            0.4, "Llama 3 405B reached 38-43 % MFU (Llama 3 paper, arXiv:2407.21783); 0.4 used"
+            0.25,
+            "median MFU implied by 12 published training runs in the catalog "
+            "(training_compute.csv; benchmarks/training_check.py)",
         )
     if field == "examples":
         return Default(

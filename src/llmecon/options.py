@@ -9,6 +9,7 @@ count, capacity per replica) that explain the numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from statistics import median
 from typing import Any
 
@@ -29,7 +30,13 @@ from llmecon.catalog.api_prices import ApiPrice, api_price
 from llmecon.inputs import Inputs
 from llmecon.perf import capacity as cap
 from llmecon.perf import training as tr
-from llmecon.perf.inference import Efficiency, Replica, at_max_throughput, at_slo
+from llmecon.perf.inference import (
+    Efficiency,
+    Replica,
+    ServingPoint,
+    at_max_throughput,
+    at_slo,
+)
 from llmecon.perf.replica import build_replica
 from llmecon.pillars import deployment as dep
 from llmecon.pillars import development as dev
@@ -112,6 +119,29 @@ class _Ctx:
         if w.hourly_weights is not None:
             return cap.hourly_weights_from_profile(w.hourly_weights)
         return cap.hourly_weights_from_peak_ratio(w.peak_to_average)
+
+
+@lru_cache(maxsize=256)
+def _at_slo_scalar(
+    replica: Replica, i: float, o: float, ttft: float, itl: float, eff: Efficiency
+) -> tuple[ServingPoint, NDArray[np.bool_]]:
+    """``at_slo`` for scalar inputs, memoised (perf: the TP search and every chunk of a Monte
+    Carlo run ask the same question); the arrays returned are read-only."""
+    point, ok = at_slo(replica, i, o, ttft, itl, eff)
+    for v in vars(point).values():
+        if isinstance(v, np.ndarray):
+            v.setflags(write=False)
+    ok.setflags(write=False)
+    return point, ok
+
+
+def _slo_point(
+    replica: Replica, i: Any, o: Any, ttft: Any, itl: Any, eff: Efficiency
+) -> tuple[ServingPoint, NDArray[np.bool_]]:
+    """``at_slo``, from the memo when every input is a scalar."""
+    if all(np.ndim(x) == 0 for x in (i, o, ttft, itl)):
+        return _at_slo_scalar(replica, float(i), float(o), float(ttft), float(itl), eff)
+    return at_slo(replica, i, o, ttft, itl, eff)
 
 
 # --------------------------------------------------------------------------- common pieces
@@ -421,7 +451,7 @@ def _capacity_rps(
         point = at_max_throughput(replica, i, o, eff)
         ok = np.asarray(point.requests_per_s > 0)
     else:
-        point, ok = at_slo(replica, i, o, ttft, itl, eff)
+        point, ok = _slo_point(replica, i, o, ttft, itl, eff)
     info = {
         "concurrency": float(np.mean(point.concurrency)),
         "output_tokens_per_s": float(np.mean(point.output_tokens_per_s)),
@@ -563,7 +593,7 @@ def _choose_tp(c: _Ctx, model: ModelArch, gpu: GPU, eff: Efficiency) -> tuple[in
             continue
         ttft = lat.ttft_ms / 1000 if lat.ttft_ms else np.inf
         itl = lat.itl_ms / 1000 if lat.itl_ms else np.inf
-        point, ok = at_slo(replica, i, o, ttft, itl, eff)
+        point, ok = _slo_point(replica, i, o, ttft, itl, eff)
         score = float(point.requests_per_s) / tp if bool(ok) else 0.0
         notes.append(f"TP{tp}: {float(point.requests_per_s):.3g} req/s per replica")
         # a small fleet pays for whole replicas: prefer fewer GPUs unless per-GPU capacity gains >10 %

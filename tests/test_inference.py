@@ -1,0 +1,374 @@
+"""Golden cases and invariants for the inference roofline (explicit Replica and Efficiency)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from llmecon.perf.inference import (
+    Efficiency,
+    Replica,
+    allreduce_time,
+    at_concurrency,
+    at_max_throughput,
+    at_request_rate,
+    at_slo,
+    decode_step_time,
+    experts_touched,
+    max_batch,
+    prefill_time,
+)
+
+# A dense 8B-class model in bf16 on one 1 PFLOP/s, 3 TB/s GPU. Numbers chosen for hand arithmetic.
+R = Replica(
+    weight_bytes=16e9,
+    active_params=8e9,
+    num_layers=32,
+    hidden_size=4096,
+    attn_dim=4096,
+    kv_bytes_per_token=131072.0,
+    kv_capacity_tokens=1e6,
+    num_gpus=1,
+    peak_flops=1e15,
+    mem_bandwidth=3e12,
+    link_bandwidth=4.5e11,
+)
+# Explicit efficiencies (not the calibrated defaults, which may change).
+E = Efficiency(
+    mbu=0.8,
+    mfu_decode=0.5,
+    mfu_prefill=0.6,
+    step_overhead_s=0.005,
+    allreduce_latency_s=1e-5,
+    max_batch=256,
+)
+
+
+# --------------------------------------------------------------------------- building blocks
+
+
+def test_decode_step_memory_bound_by_hand() -> None:
+    # B = 8 sequences, context c = 1000 tokens
+    # bytes = W + B c kv = 16e9 + 8 * 1000 * 131072 = 17.048576e9
+    # t_mem = 17.048576e9 / (1 * 3e12 * 0.8) = 7.1035733e-3 s
+    # flops = 2 N B + 4 B c L d = 2*8e9*8 + 4*8*1000*32*4096 = 1.32194304e11
+    # t_comp = 1.32194304e11 / (1e15 * 0.5) = 2.64388608e-4 s
+    # step = max + 0.005 overhead + 0 all-reduce (one GPU)
+    t_mem = 17.048576e9 / 2.4e12
+    t_comp = 1.32194304e11 / 5e14
+    assert t_mem > t_comp
+    step, mem_bound = decode_step_time(R, 8, 1000, E)
+    assert float(step) == pytest.approx(t_mem + 0.005, rel=1e-12)
+    assert float(step) == pytest.approx(0.01210357333333, rel=1e-11)
+    assert bool(mem_bound)
+
+
+def test_decode_step_compute_bound_by_hand() -> None:
+    slow = replace(R, peak_flops=1e14)
+    # B = 256, c = 1000:
+    # bytes = 16e9 + 256*1000*131072 = 49.554432e9 -> t_mem = 49.554432e9 / 2.4e12 = 0.0206477 s
+    # flops = 2*8e9*256 + 4*256*1000*32*4096 = 4.096e12 + 1.34217728e11 = 4.230217728e12
+    # t_comp = 4.230217728e12 / (1e14 * 0.5) = 0.08460435 s
+    t_mem = 49.554432e9 / 2.4e12
+    t_comp = 4.230217728e12 / 5e13
+    assert t_comp > t_mem
+    step, mem_bound = decode_step_time(slow, 256, 1000, E)
+    assert float(step) == pytest.approx(t_comp + 0.005, rel=1e-12)
+    assert not bool(mem_bound)
+
+
+def test_decode_step_tensor_parallel_divides_and_adds_allreduce() -> None:
+    tp4 = replace(R, num_gpus=4)
+    # t_mem = 17.048576e9 / (4 * 3e12 * 0.8); all-reduce: 2 L (lat + 2 (G-1)/G B h a / link)
+    t_mem = 17.048576e9 / (4 * 2.4e12)
+    t_ar = 2 * 32 * (1e-5 + 2 * 3 / 4 * (8 * 4096 * 2) / 4.5e11)
+    step, _ = decode_step_time(tp4, 8, 1000, E)
+    assert float(step) == pytest.approx(t_mem + 0.005 + t_ar, rel=1e-12)
+
+
+def test_prefill_time_by_hand() -> None:
+    # I = 2000: flops = 2 N I + 2 L d I^2 = 3.2e13 + 2*32*4096*4e6 = 3.2e13 + 1.048576e12
+    # t_comp = 3.3048576e13 / (1e15 * 0.6) = 0.05508096 s; t_mem = 16e9 / 2.4e12 = 6.67e-3 s
+    assert float(prefill_time(R, 2000, E)) == pytest.approx(3.3048576e13 / 6e14, rel=1e-12)
+    assert float(prefill_time(R, 2000, E)) == pytest.approx(0.05508096, rel=1e-12)
+    # a short prompt is bound by reading the weights once: I = 10 -> 16e9 / 2.4e12
+    assert float(prefill_time(R, 10, E)) == pytest.approx(16e9 / 2.4e12, rel=1e-12)
+
+
+def test_prefill_time_with_tensor_parallel() -> None:
+    tp2 = replace(R, num_gpus=2)
+    # compute halves; all-reduce of 2000 tokens: 2*32*(1e-5 + 2*(1/2)*2000*4096*2/4.5e11)
+    t_ar = 2 * 32 * (1e-5 + 1.0 * 2000 * 4096 * 2 / 4.5e11)
+    assert float(prefill_time(tp2, 2000, E)) == pytest.approx(
+        3.3048576e13 / (2 * 6e14) + t_ar, rel=1e-12
+    )
+
+
+def test_experts_touched_formula() -> None:
+    # E (1 - (1 - k/E)^B)
+    assert float(experts_touched(8, 2, 1)) == pytest.approx(2.0)  # one token touches k
+    assert float(experts_touched(8, 2, 4)) == pytest.approx(8 * (1 - 0.75**4))  # 5.46875
+    assert float(experts_touched(8, 2, 4)) == pytest.approx(5.46875)
+    assert float(experts_touched(8, 2, 0)) == 0.0
+    assert float(experts_touched(256, 8, 1000)) == pytest.approx(256.0, rel=1e-9)
+    assert float(experts_touched(1, 1, 5)) == 1.0  # dense: the one "expert" always
+    np.testing.assert_allclose(experts_touched(64, 8, [1, 2]), [8, 64 * (1 - (56 / 64) ** 2)])
+
+
+def test_allreduce_time_by_hand() -> None:
+    assert float(allreduce_time(R, 8, E)) == 0.0  # one GPU
+    tp8 = replace(R, num_gpus=8)
+    # 2 L (lat + 2 (G-1)/G * tokens h a / bw) = 64 * (1e-5 + 1.75 * 8*4096*2 / 4.5e11)
+    expected = 64 * (1e-5 + 1.75 * 65536 / 4.5e11)
+    assert float(allreduce_time(tp8, 8, E)) == pytest.approx(expected, rel=1e-12)
+
+
+def test_max_batch_kv_and_cap() -> None:
+    # floor(1e6 / (2000 + 200/2)) = floor(476.19) = 476 -> capped at 256
+    assert float(max_batch(R, 2000, 200, E)) == 256.0
+    small = replace(R, kv_capacity_tokens=50_000)
+    assert float(max_batch(small, 2000, 200, E)) == 23.0  # floor(50000 / 2100)
+    assert float(max_batch(replace(R, kv_capacity_tokens=-1.0), 2000, 200, E)) == 0.0
+
+
+# --------------------------------------------------------------------------- operating modes
+
+
+def test_at_concurrency_cycle_arithmetic() -> None:
+    c, i, o = 8, 2000, 200
+    # max batch = min(floor(1e6 / 2100), 256) = 256 >= 8, so the engine runs B = C = 8
+    t_p = 3.3048576e13 / 6e14  # prefill of 2000 tokens (compute-bound, above)
+    t_pc = t_p  # batched prefill: FLOPs only; here equal because the prompt is compute-bound
+    # decode at context I + O/2 = 2100: bytes 16e9 + 8*2100*131072 = 18.2020096e9
+    t_d = 18.2020096e9 / 2.4e12 + 0.005
+    cycle = c * t_pc + o * t_d
+    p = at_concurrency(R, c, i, o, E)
+    assert float(p.decode_step_s) == pytest.approx(t_d, rel=1e-12)
+    assert float(p.requests_per_s) == pytest.approx(c / cycle, rel=1e-12)
+    assert float(p.output_tokens_per_s) == pytest.approx(c / cycle * o, rel=1e-12)
+    assert float(p.total_tokens_per_s) == pytest.approx(c / cycle * (i + o), rel=1e-12)
+    assert float(p.itl_s) == pytest.approx(cycle / o, rel=1e-12)
+    # TTFT = own prefill with an M/D/1 wait behind the other B-1 clients' prefills,
+    # rho' = (1 - 1/B) B t_pc / T, plus half of the (1 - 1/B) step in progress
+    rho = (1 - 1 / c) * c * t_pc / cycle
+    ttft = t_p * (1 + rho / (2 * (1 - rho))) + 0.5 * (1 - 1 / c) * t_d
+    assert float(p.ttft_s) == pytest.approx(ttft, rel=1e-12)
+    assert float(p.concurrency) == c
+    assert bool(p.memory_bound)
+    assert not bool(p.overloaded)
+
+
+def test_at_concurrency_single_client_never_waits() -> None:
+    # B = 1: rho' = 0 and no step in progress: TTFT = t_p exactly
+    p = at_concurrency(R, 1, 2000, 200, E)
+    assert float(p.ttft_s) == pytest.approx(3.3048576e13 / 6e14, rel=1e-12)
+
+
+def test_at_concurrency_short_prompt_batched_prefill_skips_weight_reads() -> None:
+    c, i, o = 4, 10, 100
+    # one prefill alone reads the weights: t_p = 16e9 / 2.4e12 = 6.667 ms
+    t_p = 16e9 / 2.4e12
+    # batched with decode it costs only its FLOPs: (2*8e9*10 + 2*32*4096*100) / 6e14
+    t_pc = (2 * 8e9 * 10 + 2 * 32 * 4096 * 10**2) / 6e14
+    t_d = (16e9 + 4 * 60 * 131072) / 2.4e12 + 0.005  # context 10 + 100/2 = 60
+    cycle = c * t_pc + o * t_d
+    p = at_concurrency(R, c, i, o, E)
+    assert float(p.requests_per_s) == pytest.approx(c / cycle, rel=1e-12)
+    rho = 3 * t_pc / cycle
+    ttft = t_p * (1 + rho / (2 * (1 - rho))) + 0.5 * 0.75 * t_d
+    assert float(p.ttft_s) == pytest.approx(ttft, rel=1e-12)
+
+
+def test_at_concurrency_above_max_batch_queues() -> None:
+    small = replace(R, kv_capacity_tokens=21_000)  # floor(21000 / 2100) = 10 sequences fit
+    i, o = 2000, 200
+    at_cap = at_concurrency(small, 10, i, o, E)
+    over = at_concurrency(small, 25, i, o, E)
+    assert float(over.concurrency) == 10.0  # the running batch
+    assert bool(over.overloaded) and not bool(at_cap.overloaded)
+    assert float(over.requests_per_s) == pytest.approx(float(at_cap.requests_per_s), rel=1e-12)
+    assert float(over.itl_s) == pytest.approx(float(at_cap.itl_s), rel=1e-12)
+    # the 15 queued requests wait (C - B) / rps (Little's law) before their prefill
+    wait = 15 / float(at_cap.requests_per_s)
+    assert float(over.ttft_s) == pytest.approx(float(at_cap.ttft_s) + wait, rel=1e-12)
+
+
+def test_at_max_throughput_uses_max_batch_and_masks_non_fit() -> None:
+    p = at_max_throughput(R, 2000, 200, E)
+    q = at_concurrency(R, 256, 2000, 200, E)
+    assert float(p.concurrency) == 256.0
+    assert float(p.requests_per_s) == pytest.approx(float(q.requests_per_s), rel=1e-12)
+    none = at_max_throughput(replace(R, kv_capacity_tokens=1000.0), 2000, 200, E)
+    assert float(none.requests_per_s) == 0.0
+    assert np.isnan(float(none.ttft_s))
+    assert bool(none.overloaded)
+
+
+def test_at_request_rate_littles_law() -> None:
+    i, o = 2000, 200
+    sat = at_max_throughput(R, i, o, E)
+    lam = 0.5 * float(sat.requests_per_s)
+    p = at_request_rate(R, lam, i, o, E)
+    assert not bool(p.overloaded)
+    assert float(p.requests_per_s) == pytest.approx(lam)
+    assert float(p.output_tokens_per_s) == pytest.approx(lam * o)
+    # L = lambda W with W = TTFT + (O - 1) ITL, at the concurrency found
+    latency = float(p.ttft_s) + (o - 1) * float(p.itl_s)
+    assert float(p.concurrency) == pytest.approx(lam * latency, rel=1e-6)
+    # the reported latencies are those of the closed-loop engine at that concurrency
+    q = at_concurrency(R, float(p.concurrency), i, o, E)
+    assert float(p.itl_s) == pytest.approx(float(q.itl_s), rel=1e-12)
+    assert 1.0 < float(p.concurrency) < 256.0
+
+
+def test_at_request_rate_light_load_latency_is_single_sequence() -> None:
+    i, o = 2000, 200
+    p = at_request_rate(R, 1e-4, i, o, E)
+    one = at_concurrency(R, 1e-6, i, o, E)
+    assert float(p.concurrency) < 0.01
+    assert float(p.itl_s) == pytest.approx(float(one.itl_s), rel=1e-3)
+
+
+def test_at_request_rate_overloaded_above_saturation() -> None:
+    i, o = 2000, 200
+    sat = at_max_throughput(R, i, o, E)
+    mu = float(sat.requests_per_s)
+    p = at_request_rate(R, [0.99 * mu, 1.5 * mu], i, o, E)
+    np.testing.assert_array_equal(p.overloaded, [False, True])
+    assert float(p.requests_per_s[1]) == pytest.approx(mu)  # served at the saturated rate
+    assert np.isinf(p.ttft_s[1])
+    assert float(p.concurrency[1]) == 256.0
+    assert float(p.requests_per_s[0]) == pytest.approx(0.99 * mu)
+
+
+def test_at_slo_largest_concurrency_meeting_targets() -> None:
+    i, o = 2000, 200
+    ttft_t, itl_t = 1.0, 0.040
+    p, ok = at_slo(R, i, o, ttft_t, itl_t, E)
+    assert bool(ok)
+    c_star = float(p.concurrency)
+    assert 1.0 < c_star < 256.0
+    at = at_concurrency(R, c_star, i, o, E)
+    assert float(at.ttft_s) <= ttft_t and float(at.itl_s) <= itl_t
+    above = at_concurrency(R, c_star + 1.0, i, o, E)
+    assert float(above.ttft_s) > ttft_t or float(above.itl_s) > itl_t
+    # bisection is tight: even a hair above C* misses
+    hair = at_concurrency(R, c_star * (1 + 1e-6), i, o, E)
+    assert float(hair.ttft_s) > ttft_t or float(hair.itl_s) > itl_t
+    assert float(p.requests_per_s) == pytest.approx(float(at.requests_per_s), rel=1e-12)
+
+
+def test_at_slo_capped_by_max_batch_without_targets() -> None:
+    p, ok = at_slo(R, 2000, 200, np.inf, np.inf, E)
+    assert bool(ok)
+    assert float(p.concurrency) == 256.0
+    assert float(p.requests_per_s) == pytest.approx(
+        float(at_max_throughput(R, 2000, 200, E).requests_per_s), rel=1e-12
+    )
+
+
+def test_at_slo_infeasible_when_one_sequence_misses() -> None:
+    # single-sequence ITL is ~ (t_p + 200 t_d) / 200 > 10 ms, so a 1 ms ITL target is unreachable
+    p, ok = at_slo(R, 2000, 200, np.inf, 0.001, E)
+    assert not bool(ok)
+    assert float(p.requests_per_s) == 0.0
+
+
+def test_at_slo_vectorised_over_targets() -> None:
+    p, ok = at_slo(R, 2000, 200, np.inf, np.array([0.02, 0.04, 0.2]), E)
+    assert ok.tolist() == [True, True, True]
+    c = p.concurrency
+    assert c[0] <= c[1] <= c[2]
+
+
+# --------------------------------------------------------------------------- properties
+
+_shape = st.fixed_dictionaries(
+    {
+        "params_b": st.floats(0.5, 80.0),
+        "layers": st.integers(8, 96),
+        "hidden": st.sampled_from([1024, 2048, 4096, 8192]),
+        "kv_heads": st.sampled_from([1, 4, 8]),
+        "kv_capacity": st.floats(2e4, 2e6),
+        "gpus": st.sampled_from([1, 2, 4, 8]),
+        "peak": st.floats(1e14, 2e15),
+        "bw": st.floats(3e11, 8e12),
+    }
+)
+
+
+def _replica(s: dict[str, float]) -> Replica:
+    return Replica(
+        weight_bytes=s["params_b"] * 2e9,
+        active_params=s["params_b"] * 1e9,
+        num_layers=s["layers"],
+        hidden_size=s["hidden"],
+        attn_dim=s["hidden"],
+        kv_bytes_per_token=2 * s["layers"] * s["kv_heads"] * 128 * 2,
+        kv_capacity_tokens=s["kv_capacity"],
+        num_gpus=s["gpus"],
+        peak_flops=s["peak"],
+        mem_bandwidth=s["bw"],
+        link_bandwidth=4.5e11,
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    s=_shape,
+    bw_x=st.floats(1.0, 4.0),
+    flops_x=st.floats(1.0, 4.0),
+    i=st.integers(1, 8000),
+    o=st.integers(1, 2000),
+    c=st.floats(1.0, 256.0),
+)
+def test_faster_gpu_never_lowers_throughput(
+    s: dict[str, float], bw_x: float, flops_x: float, i: int, o: int, c: float
+) -> None:
+    slow = _replica(s)
+    fast = replace(slow, mem_bandwidth=s["bw"] * bw_x, peak_flops=s["peak"] * flops_x)
+    a, b = at_max_throughput(slow, i, o, E), at_max_throughput(fast, i, o, E)
+    assert float(b.requests_per_s) >= float(a.requests_per_s) * (1 - 1e-12)
+    a, b = at_concurrency(slow, c, i, o, E), at_concurrency(fast, c, i, o, E)
+    assert float(b.requests_per_s) >= float(a.requests_per_s) * (1 - 1e-12)
+    assert float(b.itl_s) <= float(a.itl_s) * (1 + 1e-12)
+    # (TTFT is not monotone here: a faster decode raises the prefill share rho' of the cycle)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    s=_shape,
+    i=st.integers(1, 8000),
+    o=st.integers(1, 2000),
+    c1=st.floats(1.0, 512.0),
+    dc=st.floats(0.0, 256.0),
+)
+def test_throughput_and_latency_monotone_in_concurrency(
+    s: dict[str, float], i: int, o: int, c1: float, dc: float
+) -> None:
+    r = _replica(s)
+    a, b = at_concurrency(r, c1, i, o, E), at_concurrency(r, c1 + dc, i, o, E)
+    if bool(a.memory_bound) and bool(b.memory_bound):
+        assert float(b.requests_per_s) >= float(a.requests_per_s) * (1 - 1e-12)
+    assert float(b.itl_s) >= float(a.itl_s) * (1 - 1e-12)
+    assert float(b.ttft_s) >= float(a.ttft_s) * (1 - 1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(s=_shape, i=st.integers(1, 4000), o=st.integers(1, 1000), frac=st.floats(0.05, 0.95))
+def test_request_rate_point_satisfies_littles_law(
+    s: dict[str, float], i: int, o: int, frac: float
+) -> None:
+    r = _replica(s)
+    sat = at_max_throughput(r, i, o, E)
+    if float(sat.requests_per_s) <= 0:
+        return
+    lam = frac * float(sat.requests_per_s)
+    p = at_request_rate(r, lam, i, o, E)
+    assert not bool(p.overloaded)
+    latency = float(p.ttft_s) + (o - 1) * float(p.itl_s)
+    assert float(p.concurrency) == pytest.approx(lam * latency, rel=1e-4, abs=1e-5)
