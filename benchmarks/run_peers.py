@@ -355,19 +355,19 @@ def prepare(row: dict, archs, specs) -> Job:
     inp, out = fnum(row.get("input_tokens")), fnum(row.get("output_tokens"))
     if not inp or not out:
         raise Skip("input_tokens/output_tokens missing (peers need fixed prompt and output lengths)")
-    inp, out = int(round(inp)), max(1, int(round(out)))
+    inp, out = round(inp), max(1, round(out))
     mode = (row.get("mode") or "").strip()
     if mode == "concurrency":
         c = fnum(row.get("concurrency"))
         if not c:
             raise Skip("concurrency row without concurrency value")
-        return Job(row, arch, gpu, spec, prec, tp, inp, out, max(1, int(round(c))), "concurrency")
+        return Job(row, arch, gpu, spec, prec, tp, inp, out, max(1, round(c)), "concurrency")
     if mode == "rate":
         rr, ttft, itl = fnum(row.get("request_rate")), fnum(row.get("ttft_ms")), fnum(row.get("itl_ms"))
         if rr is None or ttft is None or itl is None:
             raise Skip("rate row lacks request_rate/ttft_ms/itl_ms to infer concurrency")
         c = rr * (ttft + out * itl) / 1000.0
-        return Job(row, arch, gpu, spec, prec, tp, inp, out, max(1, int(round(c))),
+        return Job(row, arch, gpu, spec, prec, tp, inp, out, max(1, round(c)),
                    f"implied concurrency {c:.1f} = rate*(ttft+out*itl)")
     if mode == "max_throughput":
         return Job(row, arch, gpu, spec, prec, tp, inp, out, None, "")
@@ -447,7 +447,7 @@ class LLMAnalysisPeer:
         try:
             r1 = infer(1)
         except AssertionError as e:
-            raise Skip(f"does not fit per llm-analysis: {str(e).splitlines()[0][:120]}")
+            raise Skip(f"does not fit per llm-analysis: {str(e).splitlines()[0][:120]}") from None
         if job.fixed_batch is None:
             mx = min(r1["decode_max_batch_size_per_gpu"], r1["prefill_max_batch_size_per_gpu"])
             if mx < 1:
@@ -459,11 +459,11 @@ class LLMAnalysisPeer:
         try:
             r = infer(b) if b != 1 else r1
         except AssertionError as e:
-            raise Skip(f"batch {b} does not fit per llm-analysis: {str(e).splitlines()[0][:120]}")
+            raise Skip(f"batch {b} does not fit per llm-analysis: {str(e).splitlines()[0][:120]}") from None
         ttft = r["prefill_latency"] * 1000.0
         itl = r["decode_latency"] * 1000.0
         notes = (f"{bnote}; model={mc.name} (built from architecture numbers, ffn_embed_dim=1.5*I"
-                 f"{', MoE %dx top-%d' % (mc.moe_num_experts, mc.moe_top_k) if mc.moe_num_experts > 1 else ''}); "
+                 f"{f', MoE {mc.moe_num_experts}x top-{mc.moe_top_k}' if mc.moe_num_experts > 1 else ''}); "
                  f"{gnote}; dtype={dc.name}; tp={job.tp}; flops_eff={an.flops_efficiency}, "
                  f"hbm_eff={an.hbm_memory_efficiency}; ttft = prefill of whole batch; "
                  f"ttft_b1_ms={r1['prefill_latency'] * 1000:.2f}; itl at final context")
