@@ -10,9 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -23,9 +20,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from llmecon.catalog import CatalogError
-from llmecon.inputs import UnknownParameter
-from llmecon.scenario import ScenarioError, load_scenario
+from llmecon.cli_common import console, fail, friendly_errors, money
+from llmecon.scenario import load_scenario
 
 app = typer.Typer(
     add_completion=False,
@@ -41,43 +37,10 @@ app.add_typer(catalog_app, name="catalog")
 T = TypeVar("T")
 
 
-def console() -> Console:
-    return Console(width=120, soft_wrap=False, highlight=False)
-
-
-def fail(lines: list[str]) -> None:
-    for line in lines:
-        sys.stderr.write(f"error: {line}\n")
-    raise typer.Exit(2)
-
-
-@contextmanager
-def friendly_errors() -> Iterator[None]:
-    """Turn the library's input errors into one clear line each and exit status 2."""
-    try:
-        yield
-    except ScenarioError as err:
-        fail(err.problems)
-    except CatalogError as err:
-        fail([str(err)])
-    except UnknownParameter as err:
-        fail(
-            [
-                f"unknown parameter {err.args[0]!r}; use a dotted path like workload.requests_per_month"
-            ]
-        )
-
-
 class Fmt(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
-
-
-def _money(x: float | None) -> str:
-    if x is None or not np.isfinite(x):
-        return "-"
-    return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}"
 
 
 @app.command()
@@ -188,13 +151,13 @@ def render_evaluation(data: dict[str, Any], out: Console) -> None:
         t.add_row(
             name,
             o["kind"],
-            _money(p["development"]["total_usd"]),
-            _money(p["deployment"]["total_usd"]),
-            _money(p["sustainability"]["total_usd"]),
-            _money(o["total_usd"]),
-            _money(o["npv_usd"]),
-            _money(o["per_1k_requests_usd"]),
-            _money(o["per_1m_tokens_usd"]),
+            money(p["development"]["total_usd"]),
+            money(p["deployment"]["total_usd"]),
+            money(p["sustainability"]["total_usd"]),
+            money(o["total_usd"]),
+            money(o["npv_usd"]),
+            money(o["per_1k_requests_usd"]),
+            money(o["per_1m_tokens_usd"]),
             style=style,
         )
     out.print(t)
@@ -417,10 +380,10 @@ def perf(
                 inf.at_max_throughput(replica, input_tokens, output_tokens, eff),
                 "max_throughput",
             )
-        def f(x: Any) -> (float | None):
-            return (
-                    None if not np.isfinite(float(x)) else round(float(x), 3)
-                )
+
+        def f(x: Any) -> float | None:
+            return None if not np.isfinite(float(x)) else round(float(x), 3)
+
         out.update(
             mode=mode,
             concurrency=f(p.concurrency),
@@ -452,15 +415,13 @@ def perf(
     console().print(t)
 
 
-def _register_optional() -> None:
-    try:
-        from llmecon import cli_analysis
-    except ImportError:  # pragma: no cover - the analysis commands ship with the package
-        return
-    cli_analysis.register(app)
+def _register_analysis() -> None:
+    import llmecon.cli_analysis
+
+    llmecon.cli_analysis.register(app)
 
 
-_register_optional()
+_register_analysis()
 
 
 def main() -> None:  # pragma: no cover

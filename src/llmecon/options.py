@@ -107,9 +107,16 @@ class _Ctx:
         return out
 
     def requests(self) -> F:
-        r = cap.monthly_requests(
-            self.wl("requests_per_month"), self.wl("monthly_growth"), self.months
-        )
+        r0, g = self.wl("requests_per_month"), self.wl("monthly_growth")
+        # memoised per Inputs (perf: every option asks for the same curve; the power is costly)
+        memo: dict[str, Any] = vars(self.inp).setdefault("_perf_memo", {})
+        key = ("monthly_requests", id(r0), id(g), self.months)
+        hit = memo.get("requests")
+        if hit is not None and hit[0] == key:
+            r = hit[1]
+        else:
+            r = cap.monthly_requests(r0, g, self.months)
+            memo["requests"] = (key, r, r0, g)  # r0, g kept alive so their ids stay theirs
         return np.asarray(
             r * np.asarray(self.scale)[..., None] if np.ndim(self.scale) else r * float(self.scale)
         )
@@ -253,13 +260,19 @@ def _api(c: _Ctx) -> OptionCost:
     requests = c.requests()
     i, o = c.wl("input_tokens"), c.wl("output_tokens")
     p_in, p_out = c.get("prices.input_per_mtok"), c.get("prices.output_per_mtok")
+    cached_path = f"{c.p}.prices.cached_input_per_mtok"
+    cached_default = (
+        c.o.prices is None or c.o.prices.cached_input_per_mtok is None
+    ) and cached_path not in c.inp.catalog
     p_cached = c.get(
         "prices.cached_input_per_mtok",
         lambda: A.Default(
-            float(c.get("prices.input_per_mtok")),
+            c.inp.base(f"{c.p}.prices.input_per_mtok"),
             "no cached price given: cached tokens at the input price",
         ),
     )
+    if cached_default and cached_path not in c.inp.overrides:
+        p_cached = p_in  # follows a sampled input price (float() of an array raised before)
     if price is not None and price.tiers and c.o.prices is None:
         threshold, t_in, t_out = price.tiers[0]
         if c.s.workload.input_tokens >= threshold:
@@ -812,6 +825,21 @@ def _hybrid(c: _Ctx, inputs: Inputs) -> OptionCost:
     return result
 
 
+def _own(x: F, full: tuple[int, ...], pillars: tuple[F, ...]) -> F:
+    """``np.broadcast_to(x, full).astype(float)`` without the copy when ``x`` already is a
+    full-shape float64 array of its own, not shared with another pillar (perf)."""
+    if (
+        isinstance(x, np.ndarray)
+        and x.shape == full
+        and x.dtype == np.float64
+        and x.flags.owndata
+        and x.flags.writeable
+        and sum(p is x for p in pillars) == 1
+    ):
+        return x
+    return np.broadcast_to(x, full).astype(float)
+
+
 def _finish(c: _Ctx, development: F, deployment: F, sustainability: F) -> OptionCost:
     shape = c.inp.shape
     feasible = np.full(shape, not c.reasons, dtype=bool)
@@ -825,12 +853,13 @@ def _finish(c: _Ctx, development: F, deployment: F, sustainability: F) -> Option
             c.reasons.append(f"quality {c.o.quality:g} is below the minimum {cons.min_quality:g}")
             feasible[...] = False
     full = (*shape, c.months)
+    pillars = (development, deployment, sustainability)
     return OptionCost(
         name=c.o.name,
         kind=c.o.kind,
-        development=np.broadcast_to(development, full).astype(float),
-        deployment=np.broadcast_to(deployment, full).astype(float),
-        sustainability=np.broadcast_to(sustainability, full).astype(float),
+        development=_own(development, full, pillars),
+        deployment=_own(deployment, full, pillars),
+        sustainability=_own(sustainability, full, pillars),
         feasible=feasible,
         infeasible_reasons=list(dict.fromkeys(c.reasons)),
         warnings=c.warnings,

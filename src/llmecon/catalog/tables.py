@@ -353,3 +353,58 @@ def resolve_model(name: str) -> ModelArch:
     """Find a model by name, alias or Hugging Face repo id (case, spaces and dashes ignored)."""
     model: ModelArch = _resolve("model", name)
     return model
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A provider's published rate limits for one usage tier and model."""
+
+    tier_id: str
+    provider: str
+    model: str
+    tier: str
+    rpm: float | None  # [requests/min]
+    tpm: float | None  # [tokens/min], input + output
+    input_tpm: float | None  # [input tokens/min] (Anthropic counts input and output apart)
+    output_tpm: float | None  # [output tokens/min]
+    rpd: float | None  # [requests/day]
+    qualification: str
+    source: str
+    as_of: str
+    notes: str
+
+
+@cache
+def rate_limits() -> tuple[RateLimit, ...]:
+    """Published API rate-limit tiers (``rate_limits.csv``)."""
+    return tuple(
+        RateLimit(
+            tier_id=r["tier_id"],
+            provider=r["provider"],
+            model=r["model"],
+            tier=r["tier"],
+            rpm=_num(r["rpm"]),
+            tpm=_num(r["tpm"]),
+            input_tpm=_num(r["input_tpm"]),
+            output_tpm=_num(r["output_tpm"]),
+            rpd=_num(r["rpd"]),
+            qualification=r.get("qualification", ""),
+            source=r["source"],
+            as_of=r["as_of"],
+            notes=r.get("notes", ""),
+        )
+        for r in _rows("rate_limits.csv")
+    )
+
+
+def rate_limit(tier_id: str, model: str) -> RateLimit:
+    """The limits of ``tier_id`` (e.g. ``openai-tier-3``) for an API model id."""
+    rows = [r for r in rate_limits() if r.tier_id == tier_id]
+    if not rows:
+        known = ", ".join(sorted({r.tier_id for r in rate_limits()}))
+        raise CatalogError(f"unknown rate-limit tier {tier_id!r}; known: {known}")
+    for r in rows:
+        if r.model == model:
+            return r
+    models_ = ", ".join(sorted({r.model for r in rows if r.model}))
+    raise CatalogError(f"no published {tier_id} limits for {model!r}; the catalog has: {models_}")

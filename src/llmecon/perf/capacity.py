@@ -295,9 +295,9 @@ def onprem_energy_cost(
 
 # --------------------------------------------------------------------------- fast summaries
 
-#: Most step breakpoints the lookup in ``replica_summary`` builds before it falls back to the
-#: direct (…, M, 24) computation (chunked). [-]
-_MAX_BREAKPOINTS: Final[int] = 2_000_000
+#: Most step breakpoints the lookup in ``replica_summary`` builds (and at most twice the number
+#: of (sample, month) cells) before it falls back to the direct (…, M, 24) computation. [-]
+_MAX_BREAKPOINTS: Final[int] = 1_000_000
 #: Rows per chunk of the direct fallback (bounds its (rows, M, 24) temporaries). [-]
 _DIRECT_CHUNK_ROWS: Final[int] = 4096
 _EPS: Final[float] = 1e-9  # the tolerance ``replicas_per_hour`` subtracts before ``ceil``
@@ -338,7 +338,9 @@ class ReplicaSummary:
         provisioned = self.replica_hours_per_day * cap
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.asarray(
-                np.where(provisioned > 0, np.minimum(self.served_rps_per_day / provisioned, 1.0), 0.0)
+                np.where(
+                    provisioned > 0, np.minimum(self.served_rps_per_day / provisioned, 1.0), 0.0
+                )
             )
 
 
@@ -365,8 +367,8 @@ def _count_above(a: F, k_lo: int, k_hi: float, weights: F) -> F:
     if not parts:
         return out
     u, mult = np.unique(np.concatenate(parts), return_counts=True)
-    g = max(16 * u.size, 64)
-    limit = max(64 * u.size, 1 << 16)
+    g = max(4 * u.size, 64)
+    limit = max(16 * u.size, 1 << 16)
     while True:
         inv = g / u[-1]
         cell = np.clip(np.floor(u * inv), 0, g).astype(np.intp)
@@ -377,7 +379,8 @@ def _count_above(a: F, k_lo: int, k_hi: float, weights: F) -> F:
     cum = np.concatenate(([0.0], np.cumsum(mult, dtype=float)))
     start = np.searchsorted(cell, np.arange(g + 1), "left")  # first breakpoint in cell c
     end = np.append(start[1:], u.size)
-    c = np.clip(np.floor(a * inv), 0, g).astype(np.intp)
+    c = (a * inv).astype(np.intp)  # == floor for a >= 0; clipped below for a < 0
+    np.clip(c, 0, g, out=c)
     out = cum[start][c]
     for j in range(int(per_cell.max())):
         idx = start + j
@@ -391,7 +394,11 @@ def _count_above(a: F, k_lo: int, k_hi: float, weights: F) -> F:
 
 def _direct_sum(need_scale: F, weights: F, lo: float, hi: float, autoscale: bool) -> F:
     """``sum_h clip(ceil(a w_h - eps), lo, hi)`` by the (…, M, 24) array, in row chunks. [-]"""
-    flat = need_scale.reshape(-1, need_scale.shape[-1]) if need_scale.ndim else need_scale.reshape(1, 1)
+    flat = (
+        need_scale.reshape(-1, need_scale.shape[-1])
+        if need_scale.ndim
+        else need_scale.reshape(1, 1)
+    )
     out = np.empty(flat.shape)
     for i in range(0, flat.shape[0], _DIRECT_CHUNK_ROWS):
         x = np.ceil(flat[i : i + _DIRECT_CHUNK_ROWS, :, None] * weights - _EPS)
@@ -443,7 +450,11 @@ def replica_summary(
     lo, hi = float(min_replicas), float(max_replicas)
 
     def need_at(weight: float) -> F:
-        return np.asarray(np.ceil(per_s * weight * (1.0 + np.asarray(headroom, dtype=float)[..., None]) / cap - _EPS))
+        return np.asarray(
+            np.ceil(
+                per_s * weight * (1.0 + np.asarray(headroom, dtype=float)[..., None]) / cap - _EPS
+            )
+        )
 
     need_peak = need_at(float(w.max()))
     peak = np.clip(need_peak, lo, hi)
@@ -459,14 +470,23 @@ def replica_summary(
     else:
         top = float(np.max(a)) if a.size else 0.0
         k0 = max(lo, 1.0)
-        n_bp = sum(max(min(hi, top * wh + 2.0) - k0, 0.0) for wh in w[w > 0]) if math.isfinite(top) else math.inf
-        if not math.isfinite(top) or n_bp > _MAX_BREAKPOINTS or lo != math.floor(lo):
+        n_bp = (
+            sum(max(min(hi, top * wh + 2.0) - k0, 0.0) for wh in w[w > 0])
+            if math.isfinite(top)
+            else math.inf
+        )
+        too_many = n_bp > min(_MAX_BREAKPOINTS, 2 * a.size + 4096)
+        if not math.isfinite(top) or too_many or lo != math.floor(lo):
             total = _direct_sum(np.ascontiguousarray(a), w, lo, hi, autoscale)
         else:
             # hours with w_h > 0 step from lo upwards; k = 0 steps (lo == 0) sit at a ~ 1e-9 and
             # are counted directly where a is that small; hours with w_h = 0 stay at clip(0).
             n_pos = int(np.count_nonzero(w > 0))
-            total = _count_above(a, int(k0), hi, w) + lo * n_pos + (w.size - n_pos) * min(max(0.0, lo), hi)
+            total = (
+                _count_above(a, int(k0), hi, w)
+                + lo * n_pos
+                + (w.size - n_pos) * min(max(0.0, lo), hi)
+            )
             if lo == 0.0 and hi >= 1.0:
                 b0 = _EPS / w[w > 0]
                 tiny = a <= float(b0.max()) if b0.size else np.zeros(shape, dtype=bool)

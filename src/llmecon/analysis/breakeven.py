@@ -1,0 +1,499 @@
+"""Break-even between two options: where their costs are equal, found on a vectorised grid.
+
+* ``breakeven(scenario, a, b, on=PATH)`` -- the values of any numeric parameter (monthly
+  volume, GPU $/h, API price, growth, escalation share ...) where option A's cost equals B's.
+  The cost is the horizon NPV (``metric="npv"``), the undiscounted horizon total
+  (``"total"``) or the monthly run-rate (``"run_rate"``: month-0 deployment plus the mean
+  monthly sustainability over the horizon, i.e. without one-off development) [USD].
+* ``crossover_month(scenario, a, b)`` -- the months in which the cumulative costs cross.
+
+Method: the parameter is swept over ``points`` grid values (log-spaced for positive
+volumes, prices and counts; linear for shares, growth and trends) in ONE engine call through
+``Inputs`` overrides; the difference ``cost_A - cost_B`` is scanned for sign changes and each
+bracket is narrowed by k-section (all brackets at once, ``refine_points`` values per bracket
+per call) until it is narrower than ``rtol`` relative. Stepped costs (whole replicas) give
+several crossings; all are reported, with the cheaper option on every interval.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from llmecon.analysis._common import (
+    F,
+    Priced,
+    base_inputs,
+    check_option,
+    fmt_value,
+    is_share,
+    is_signed,
+    price_samples,
+    unknown_path_line,
+)
+from llmecon.scenario import Scenario, ScenarioError
+
+Metric = Literal["npv", "total", "run_rate"]
+METRICS: tuple[str, ...] = ("npv", "total", "run_rate")
+VOLUME = "workload.requests_per_month"
+#: Default sweep span for log-scaled parameters: base / SPAN .. base * SPAN. [-]
+LOG_SPAN = 100.0
+#: Linear ranges for known signed parameters.
+_LINEAR_RANGES: dict[str, tuple[float, float]] = {
+    "monthly_growth": (-0.2, 0.5),
+    "price_change_per_year": (-0.9, 1.0),
+    "discount_rate_annual": (0.0, 0.5),
+}
+_METRIC_TEXT = {"npv": "NPV", "total": "total cost", "run_rate": "monthly run-rate"}
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """One parameter value where cost_A - cost_B changes sign.
+
+    ``value`` is the refined crossing [parameter unit]; ``cheaper_below`` / ``cheaper_above``
+    name the cheaper option just below and just above it; ``jump`` is True where the
+    difference jumps across zero (a step, e.g. one more replica) rather than passing through.
+    """
+
+    value: float
+    cheaper_below: str
+    cheaper_above: str
+    jump: bool = False
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A range of the parameter on which one option is cheaper. [parameter unit]"""
+
+    low: float
+    high: float
+    cheaper: str
+
+
+@dataclass
+class BreakEven:
+    """Where two options cost the same along one parameter.
+
+    Attributes
+    ----------
+    parameter : dotted path swept.
+    metric : 'npv' | 'total' | 'run_rate'.
+    option_a, option_b : the two options compared.
+    low, high : searched range [parameter unit]; ``scale`` 'log' or 'linear'.
+    base_value : the scenario's value of the parameter.
+    crossings : every crossing in the range, ascending.
+    intervals : the cheaper option on each interval between crossings.
+    base_cheaper : the cheaper option at the base value.
+    infeasible : option name -> reasons, for options infeasible at the base case.
+    """
+
+    parameter: str
+    metric: str
+    option_a: str
+    option_b: str
+    low: float
+    high: float
+    scale: str
+    base_value: float
+    crossings: list[Crossing] = field(default_factory=list)
+    intervals: list[Interval] = field(default_factory=list)
+    base_cheaper: str | None = None
+    infeasible: dict[str, list[str]] = field(default_factory=dict)
+
+    def explain(self) -> str:
+        """One line, e.g. 'self-hosting wins above 3.1M requests/month'."""
+        p, m = self.parameter, _METRIC_TEXT[self.metric]
+        lo, hi = fmt_value(p, self.low), fmt_value(p, self.high)
+        note = ""
+        if self.infeasible:
+            note = f" (note: {', '.join(sorted(self.infeasible))} infeasible at the base case)"
+        if not self.crossings:
+            winner = self.intervals[0].cheaper if self.intervals else self.option_a
+            loser = self.option_b if winner == self.option_a else self.option_a
+            return (
+                f"{winner} is cheaper than {loser} by {m} over the whole searched range of "
+                f"{p}, {lo} to {hi}: no break-even{note}"
+            )
+        if len(self.crossings) == 1:
+            c = self.crossings[0]
+            return (
+                f"{c.cheaper_above} wins above {_label(p)}{fmt_value(p, c.value)} by {m} "
+                f"({c.cheaper_below} below){note}"
+            )
+        parts = []
+        for i, iv in enumerate(self.intervals):
+            if i == 0:
+                parts.append(f"{iv.cheaper} below {fmt_value(p, iv.high)}")
+            elif i == len(self.intervals) - 1:
+                parts.append(f"{iv.cheaper} above {fmt_value(p, iv.low)}")
+            else:
+                parts.append(f"{iv.cheaper} from {fmt_value(p, iv.low)} to {fmt_value(p, iv.high)}")
+        return (
+            f"{len(self.crossings)} break-evens on {p} by {m}, cheaper option: "
+            + "; ".join(parts)
+            + note
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["explain"] = self.explain()
+        return _finite(d)
+
+
+@dataclass
+class CrossoverMonth:
+    """Months in which the cumulative (undiscounted) costs of A and B cross.
+
+    ``months`` lists each month m (0-based) at whose end the cheaper-so-far option changes;
+    ``leader_at_start`` / ``leader_at_end`` are the cheaper option after month 0 and at the
+    horizon; ``difference_usd`` is cumulative A - B at the horizon [USD].
+    """
+
+    option_a: str
+    option_b: str
+    horizon_months: int
+    months: list[int]
+    leader_at_start: str
+    leader_at_end: str
+    difference_usd: float
+
+    def explain(self) -> str:
+        if not self.months:
+            return (
+                f"{self.leader_at_start} stays cheaper than "
+                f"{self.option_b if self.leader_at_start == self.option_a else self.option_a} "
+                f"in cumulative cost over all {self.horizon_months} months"
+            )
+        first = self.months[0]
+        overtaker = self.option_b if self.leader_at_start == self.option_a else self.option_a
+        more = (
+            f" (crosses {len(self.months)} times; {self.leader_at_end} ahead at the horizon)"
+            if len(self.months) > 1
+            else ""
+        )
+        return (
+            f"{overtaker}'s cumulative cost drops below {self.leader_at_start}'s in month {first + 1} "
+            f"of {self.horizon_months}{more}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["explain"] = self.explain()
+        return _finite(d)
+
+
+def _label(path: str) -> str:
+    """'' for the volume (its unit says it), else 'path = '."""
+    return "" if path == VOLUME else f"{path} = "
+
+
+def _finite(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_finite(v) for v in obj]
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    return obj
+
+
+# --------------------------------------------------------------------------- crossing finder
+
+
+def sign_changes(diff: ArrayLike) -> NDArray[np.intp]:
+    """Indices i where ``diff[i]`` and ``diff[i+1]`` have strictly opposite signs, or where
+    ``diff`` leaves an exact zero run to the opposite side of the one it came from.
+
+    Zeros are attributed to the sign of the preceding non-zero value so that a curve touching
+    zero without crossing gives no crossing.
+    """
+    d = np.asarray(diff, dtype=float)
+    s = np.sign(d)
+    # carry the last non-zero sign forward over zeros (and backward for leading zeros)
+    nz = s != 0
+    if not nz.any():
+        return np.zeros(0, dtype=np.intp)
+    idx = np.where(nz, np.arange(s.size), 0)
+    np.maximum.accumulate(idx, out=idx)
+    filled = s[idx]
+    first = int(np.argmax(nz))
+    filled[:first] = s[first]
+    return np.flatnonzero(filled[:-1] * filled[1:] < 0).astype(np.intp)
+
+
+def refine_crossings(
+    f: Callable[[F], F],
+    lo: ArrayLike,
+    hi: ArrayLike,
+    log: bool,
+    rtol: float = 1e-6,
+    refine_points: int = 15,
+    max_calls: int = 12,
+) -> tuple[F, F]:
+    """Narrow brackets [lo_j, hi_j] (with f(lo) and f(hi) of opposite signs) by k-section.
+
+    Every call evaluates ``refine_points`` interior values of every bracket at once
+    (one vectorised ``f`` call on a small array), keeping the sub-bracket with the sign change.
+    Returns the narrowed (lo, hi). Brackets shrink by ``refine_points + 1`` per call.
+    """
+    left: F = np.array(lo, dtype=float, ndmin=1)
+    right: F = np.array(hi, dtype=float, ndmin=1)
+    if left.size == 0:
+        return left, right
+    f_lo = np.sign(f(left))
+    k = refine_points
+    t = np.arange(1, k + 1) / (k + 1)
+    for _ in range(max_calls):
+        width = (np.log(right) - np.log(left)) if log else (right - left)
+        scale = 1.0 if log else np.maximum(np.maximum(abs(left), abs(right)), 1e-12)
+        if np.all(width / scale <= rtol):
+            break
+        pts = (
+            np.exp(np.log(left)[:, None] + width[:, None] * t)
+            if log
+            else left[:, None] + width[:, None] * t
+        )
+        vals = np.sign(f(pts.reshape(-1))).reshape(pts.shape)
+        vals = np.where(vals == 0, f_lo[:, None], vals)  # a zero counts as the left side
+        grid = np.concatenate([left[:, None], pts, right[:, None]], axis=1)
+        signs = np.concatenate([f_lo[:, None], vals], axis=1)
+        # first index where the sign differs from the left end's sign
+        j = np.argmax(signs != f_lo[:, None], axis=1)
+        j = np.where((signs != f_lo[:, None]).any(axis=1), j, k + 1)
+        rows = np.arange(left.size)
+        left, right = grid[rows, j - 1], grid[rows, j]
+    return left, right
+
+
+def crossings_on_grid(
+    x: ArrayLike, diff: ArrayLike, a: str, b: str
+) -> tuple[list[tuple[int, str, str]], list[str]]:
+    """Brackets of sign changes of ``diff = cost_a - cost_b`` on a grid.
+
+    Returns [(i, cheaper_below, cheaper_above)] for brackets [x_i, x_i+1] and the cheaper
+    option on each interval (len = crossings + 1).
+    """
+    d = np.asarray(diff, dtype=float)
+    idx = sign_changes(d)
+    who = np.where(d < 0, 0, np.where(d > 0, 1, -1))
+    out = []
+    for i in idx:
+        below = a if d[: i + 1][d[: i + 1] != 0][-1] < 0 else b
+        above = b if below == a else a
+        out.append((int(i), below, above))
+    if out:
+        winners = [out[0][1]] + [c[2] for c in out]
+    else:
+        nzw = who[who >= 0]
+        winners = [(a, b)[int(nzw[0])]] if nzw.size else [a]
+    return out, winners
+
+
+# --------------------------------------------------------------------------- break-even
+
+
+def _metric(p: Priced, metric: str) -> F:
+    if metric == "npv":
+        return p.npv
+    if metric == "total":
+        return p.total
+    assert p.deployment is not None and p.sustainability is not None
+    return np.asarray(p.deployment[..., 0] + p.sustainability.mean(axis=-1))
+
+
+def default_range(path: str, base: float) -> tuple[float, float, bool]:
+    """(low, high, log) searched for a parameter when none is given.
+
+    Shares: [0, 1] linear; growth, trends, discount rate: fixed linear ranges; positive
+    values: base/100 .. base*100 log-spaced; a zero base: [0, 1] linear.
+    """
+    if is_share(path):
+        return 0.0, 1.0, False
+    for suffix, (lo, hi) in _LINEAR_RANGES.items():
+        if path.endswith(suffix):
+            return min(lo, base), max(hi, base), False
+    if is_signed(path) or base <= 0:
+        return (
+            (min(-1.0, base), max(1.0, base), False)
+            if is_signed(path)
+            else (0.0, max(1.0, base), False)
+        )
+    return base / LOG_SPAN, base * LOG_SPAN, True
+
+
+def breakeven(
+    scenario: Scenario,
+    a: str,
+    b: str,
+    on: str = VOLUME,
+    metric: Metric | str = "npv",
+    low: float | None = None,
+    high: float | None = None,
+    points: int = 400,
+    log: bool | None = None,
+    rtol: float = 1e-6,
+) -> BreakEven:
+    """Values of parameter ``on`` where options ``a`` and ``b`` cost the same.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    a, b : str
+        Option names.
+    on : str
+        Dotted parameter path (``workload.requests_per_month`` [requests/month],
+        ``options.X.usd_per_gpu_hour`` [USD/GPU-h], ``options.X.prices.input_per_mtok``
+        [USD/1M tokens], ``workload.monthly_growth`` [1/month], ``options.X.escalation_share``
+        [-] ...).
+    metric : 'npv' | 'total' | 'run_rate'
+        NPV or total over the horizon [USD], or the monthly run-rate [USD/month].
+    low, high : float, optional
+        Searched range [parameter unit]; default from ``default_range``.
+    points : int
+        Grid size of the one vectorised sweep.
+    log : bool, optional
+        Log-spaced grid (default: by parameter kind, see ``default_range``).
+    rtol : float
+        Relative width to which each crossing is refined.
+    """
+    where = f"breakeven {a} vs {b}"
+    check_option(scenario, a, where)
+    check_option(scenario, b, where)
+    if a == b:
+        raise ScenarioError([f"{where}: compare two different options"])
+    if metric not in METRICS:
+        raise ScenarioError(
+            [f"{where}: unknown metric {metric!r}; use one of {', '.join(METRICS)}"]
+        )
+    used = base_inputs(scenario).used
+    if on not in used:
+        raise ScenarioError([unknown_path_line("--on ", on, sorted(used))])
+    base = used[on]
+    d_lo, d_hi, d_log = default_range(on, base)
+    lo = d_lo if low is None else float(low)
+    hi = d_hi if high is None else float(high)
+    use_log = (d_log if log is None else log) and lo > 0
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        raise ScenarioError(
+            [f"{where}: search range low={lo:g} high={hi:g} is empty; give low < high"]
+        )
+    if points < 3:
+        raise ScenarioError([f"{where}: points must be at least 3"])
+    x = np.geomspace(lo, hi, points) if use_log else np.linspace(lo, hi, points)
+    ia, ib = scenario.option(a), scenario.option(b)
+    names = [o.name for o in scenario.options]
+    need_flows = metric == "run_rate"
+
+    def diff(values: F) -> F:
+        p = price_samples(scenario, {on: values}, n=values.size, cash_flows=need_flows)
+        m = _metric(p, metric)
+        return np.asarray(m[names.index(ia.name)] - m[names.index(ib.name)])
+
+    base_p = price_samples(scenario, {}, n=1, cash_flows=need_flows)
+    base_m = _metric(base_p, metric)
+    infeasible = {
+        n: base_p.reasons[n] for n in (a, b) if not bool(base_p.feasible[names.index(n)].all())
+    }
+    d = diff(x)
+    brackets, winners = crossings_on_grid(x, d, a, b)
+    crossings: list[Crossing] = []
+    if brackets:
+        i = np.array([br[0] for br in brackets])
+        r_lo, r_hi = refine_crossings(diff, x[i], x[i + 1], use_log, rtol=rtol)
+        # a jump: the difference on both sides of the narrowed bracket stays far from zero
+        d_edges = diff(np.concatenate([r_lo, r_hi]))
+        span = np.maximum(np.abs(d).max(), 1e-9)
+        for j, (_, below, above) in enumerate(brackets):
+            v = math.sqrt(r_lo[j] * r_hi[j]) if use_log else 0.5 * (r_lo[j] + r_hi[j])
+            gap = min(abs(d_edges[j]), abs(d_edges[len(brackets) + j]))
+            crossings.append(Crossing(float(v), below, above, bool(gap > 1e-4 * span)))
+    edges = [lo] + [c.value for c in crossings] + [hi]
+    intervals = [Interval(float(edges[k]), float(edges[k + 1]), w) for k, w in enumerate(winners)]
+    da = float(base_m[names.index(a)][0] - base_m[names.index(b)][0])
+    return BreakEven(
+        parameter=on,
+        metric=str(metric),
+        option_a=a,
+        option_b=b,
+        low=float(lo),
+        high=float(hi),
+        scale="log" if use_log else "linear",
+        base_value=float(base),
+        crossings=crossings,
+        intervals=intervals,
+        base_cheaper=a if da < 0 else (b if da > 0 else None),
+        infeasible=infeasible,
+    )
+
+
+def crossover_month(scenario: Scenario, a: str, b: str) -> CrossoverMonth:
+    """Months at which cumulative costs of ``a`` and ``b`` cross, at the scenario's inputs."""
+    where = f"breakeven {a} vs {b}"
+    check_option(scenario, a, where)
+    check_option(scenario, b, where)
+    p = price_samples(scenario, {}, n=1, cash_flows=True)
+    assert p.monthly is not None
+    cum = np.cumsum(p.monthly[p.index(a), 0] - p.monthly[p.index(b), 0])
+    brackets, winners = crossings_on_grid(np.arange(cum.size), cum, a, b)
+    return CrossoverMonth(
+        option_a=a,
+        option_b=b,
+        horizon_months=scenario.horizon_months,
+        months=[i + 1 for i, _, _ in brackets],
+        leader_at_start=winners[0],
+        leader_at_end=winners[-1],
+        difference_usd=float(cum[-1]),
+    )
+
+
+def default_pair(scenario: Scenario) -> tuple[str, str]:
+    """The two options to compare by default: the two cheapest feasible by base NPV."""
+    p = price_samples(scenario, {}, n=1)
+    order = sorted(
+        range(len(p.names)), key=lambda i: (not bool(p.feasible[i, 0]), float(p.npv[i, 0]))
+    )
+    if len(order) < 2:
+        raise ScenarioError(["breakeven: the scenario needs at least two options to compare"])
+    return p.names[order[0]], p.names[order[1]]
+
+
+@dataclass
+class BreakEvenReport:
+    """Everything ``llmecon breakeven`` shows for one pair of options."""
+
+    option_a: str
+    option_b: str
+    results: list[BreakEven]
+    crossover: CrossoverMonth | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "option_a": self.option_a,
+            "option_b": self.option_b,
+            "breakevens": [r.to_dict() for r in self.results],
+            "crossover_month": None if self.crossover is None else self.crossover.to_dict(),
+        }
+
+
+def breakeven_report(
+    scenario: Scenario,
+    a: str | None = None,
+    b: str | None = None,
+    on: str | None = None,
+    points: int = 400,
+) -> BreakEvenReport:
+    """Default analysis: volume break-even by NPV, total and run-rate plus the crossover
+    month; or, with ``on``, that parameter's break-even by NPV and total."""
+    if (a is None) != (b is None):
+        raise ScenarioError(["--between: give two option names"])
+    if a is None or b is None:
+        a, b = default_pair(scenario)
+    metrics: tuple[str, ...] = ("npv", "total") if on else ("npv", "total", "run_rate")
+    results = [breakeven(scenario, a, b, on or VOLUME, m, points=points) for m in metrics]
+    return BreakEvenReport(a, b, results, crossover_month(scenario, a, b))
