@@ -283,6 +283,21 @@ def catalog_api_models(
     )
 
 
+@catalog_app.command("rate-limits")
+def catalog_rate_limits(
+    provider: Annotated[str | None, typer.Option(help="Provider id, e.g. openai.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Published API rate-limit tiers. Example: llmecon catalog rate-limits --provider openai"""
+    from dataclasses import asdict
+
+    from llmecon.catalog import rate_limits
+
+    rows = [asdict(r) for r in rate_limits() if provider is None or r.provider == provider]
+    cols = ["tier_id", "model", "rpm", "tpm", "input_tpm", "output_tpm", "qualification", "as_of"]
+    _emit(rows, cols, as_json, "API rate limits")
+
+
 # --------------------------------------------------------------------------- perf
 
 

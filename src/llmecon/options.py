@@ -14,7 +14,7 @@ from statistics import median
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from llmecon import assumptions as A
 from llmecon.catalog import (
@@ -23,6 +23,7 @@ from llmecon.catalog import (
     ModelArch,
     fact,
     gpu_prices,
+    rate_limit,
     resolve_gpu,
     resolve_model,
 )
@@ -80,6 +81,20 @@ class _Ctx:
         self.reasons: list[str] = []
         self.warnings: list[str] = []
         self.details: dict[str, Any] = {}
+        #: samples that fail a sample-dependent check (rate limit, replicas, SLO)
+        self.bad: NDArray[np.bool_] = np.zeros(inputs.shape, dtype=bool)
+        self.limits: set[str] = {
+            k for k in ("rate_limit_rpm", "rate_limit_tpm") if getattr(option, k) is not None
+        }
+
+    def fail_where(self, mask: ArrayLike, reason: str) -> None:
+        """Mark the samples in ``mask`` infeasible; the reason is listed when the base case or
+        any sample fails, with the share of samples when only some do."""
+        m = np.broadcast_to(np.asarray(mask, dtype=bool), self.inp.shape)
+        if not m.any():
+            return
+        self.bad = self.bad | m
+        self.reasons.append(reason if m.all() else f"{reason} (in {m.mean():.0%} of samples)")
 
     def get(self, field_: str, default: Any = None) -> F:
         return self.inp.get(f"{self.p}.{field_}", default, owner=self.o.name)
@@ -336,12 +351,31 @@ def _api(c: _Ctx) -> OptionCost:
     return _finish(c, development, deployment, sustainability)
 
 
+def _tier_limits(c: _Ctx) -> None:
+    """Put the published limits of the option's tier into the catalog values."""
+    tier = rate_limit(c.o.rate_limit_tier or "", c.o.model or "")
+    tpm = tier.tpm if tier.tpm is not None else tier.input_tpm
+    for key, value in (("rate_limit_rpm", tier.rpm), ("rate_limit_tpm", tpm)):
+        if value is not None:
+            c.inp.catalog.setdefault(f"{c.p}.{key}", (value, tier.source))
+            c.limits.add(key)
+    kind = "tokens" if tier.tpm is not None else "input tokens"
+    c.inp.source(
+        c.o.name,
+        f"{tier.tier_id} limits for {tier.model}: {tier.rpm or '-'} requests/min, "
+        f"{tpm or '-'} {kind}/min ({tier.source}; as of {tier.as_of})",
+    )
+
+
 def _rate_limits(c: _Ctx, requests: F) -> F:
     """Provisioned-throughput cost, or an infeasibility, when peak traffic passes the tier."""
-    if c.o.rate_limit_rpm is None and c.o.rate_limit_tpm is None:
+    if c.o.rate_limit_tier is not None:
+        _tier_limits(c)
+    if c.o.rate_limit_rpm is None and c.o.rate_limit_tpm is None and c.o.rate_limit_tier is None:
         c.inp.note(
             c.o.name,
-            f"rate limits not checked: set {c.p}.rate_limit_rpm / rate_limit_tpm for your tier",
+            f"rate limits not checked: set {c.p}.rate_limit_tier (e.g. openai-tier-3) or "
+            f"rate_limit_rpm / rate_limit_tpm",
         )
         return c.zeros()
     # max_h(R / s * w_h) = R / s * max_h w_h exactly: no (..., M, 24) array (perf)
@@ -349,9 +383,9 @@ def _rate_limits(c: _Ctx, requests: F) -> F:
     rpm = peak_rps * 60.0
     tpm = rpm * (c.wl("input_tokens") + c.wl("output_tokens"))[..., None]
     over = np.zeros(rpm.shape, dtype=bool)
-    if c.o.rate_limit_rpm is not None:
+    if "rate_limit_rpm" in c.limits:
         over |= rpm > c.get("rate_limit_rpm")[..., None]
-    if c.o.rate_limit_tpm is not None:
+    if "rate_limit_tpm" in c.limits:
         over |= tpm > c.get("rate_limit_tpm")[..., None]
     c.details["peak_requests_per_min"] = float(np.max(rpm))
     c.details["peak_tokens_per_min"] = float(np.max(tpm))
@@ -359,10 +393,11 @@ def _rate_limits(c: _Ctx, requests: F) -> F:
         return c.zeros()
     first = int(np.argmax(over.reshape(-1, c.months).any(axis=0)))
     if c.o.on_rate_limit == "infeasible" or c.o.provisioned_usd_per_month is None:
-        c.reasons.append(
+        c.fail_where(
+            over.any(axis=-1),
             f"peak load {np.max(rpm):,.0f} requests/min, {np.max(tpm):,.0f} tokens/min exceeds the tier's "
-            f"limits from month {first} (raise {c.p}.rate_limit_rpm/tpm, or set on_rate_limit: provisioned "
-            f"with provisioned_usd_per_month)"
+            f"limits from month {first} (a higher {c.p}.rate_limit_tier or rate_limit_rpm/tpm, or "
+            f"on_rate_limit: provisioned with provisioned_usd_per_month)",
         )
         return c.zeros()
     return np.asarray(np.where(over, c.get("provisioned_usd_per_month")[..., None], 0.0))
@@ -505,10 +540,10 @@ def _serving_cost(
         "gpu_hours_month0": float(np.mean(hours[..., 0])),
         "utilization_month0": float(np.mean(summary.utilization(capacity_rps)[..., 0])),
     }
-    if bool(np.any(summary.short)):
-        c.reasons.append(
-            f"max_replicas={o.max_replicas} cannot carry the peak load; raise {c.p}.max_replicas"
-        )
+    c.fail_where(
+        np.any(summary.short, axis=-1),
+        f"max_replicas={o.max_replicas} cannot carry the peak load; raise {c.p}.max_replicas",
+    )
     zeros = c.zeros()
     capex_cf, refresh = zeros, zeros
     mode = o.pricing
@@ -593,25 +628,37 @@ def _serving_cost(
 
 
 def _choose_tp(c: _Ctx, model: ModelArch, gpu: GPU, eff: Efficiency) -> tuple[int, list[str]]:
-    """Cheapest tensor-parallel degree that fits (by base-case capacity per GPU)."""
+    """Cheapest tensor-parallel degree: the one whose fleet needs the fewest GPU-hours over the
+    horizon in the base case (ties go to fewer GPUs per replica). GPU-hours decide the cost in
+    every pricing mode but reserved and on-prem, where they are a close proxy."""
     notes: list[str] = []
     if c.o.gpus_per_replica is not None:
         return c.o.gpus_per_replica, notes
-    best, best_score = None, -1.0
-    i, o = c.s.workload.input_tokens, c.s.workload.output_tokens
+    w = c.s.workload
+    i, o = w.input_tokens, w.output_tokens
     lat = c.s.latency
+    ttft = lat.ttft_ms / 1000 if lat.ttft_ms else np.inf
+    itl = lat.itl_ms / 1000 if lat.itl_ms else np.inf
+    monthly = cap.monthly_requests(w.requests_per_month, w.monthly_growth, c.months)
+    rate = cap.hourly_rate(monthly * (float(np.mean(c.scale))), c.hourly_weights())
+    best, best_hours = None, np.inf
     for tp in TP_CANDIDATES:
         replica, fit = build_replica(model, gpu, c.o.precision, tp, c.o.kv_precision)
         if not fit.fits:
             continue
-        ttft = lat.ttft_ms / 1000 if lat.ttft_ms else np.inf
-        itl = lat.itl_ms / 1000 if lat.itl_ms else np.inf
         point, ok = _slo_point(replica, i, o, ttft, itl, eff)
-        score = float(point.requests_per_s) / tp if bool(ok) else 0.0
-        notes.append(f"TP{tp}: {float(point.requests_per_s):.3g} req/s per replica")
-        # a small fleet pays for whole replicas: prefer fewer GPUs unless per-GPU capacity gains >10 %
-        if best is None or score > best_score * 1.10:
-            best, best_score = tp, score
+        rps = float(point.requests_per_s)
+        if not bool(ok) or rps <= 0:
+            notes.append(f"TP{tp}: misses the latency targets")
+            continue
+        max_rep = np.inf if c.o.max_replicas is None else float(c.o.max_replicas)
+        replicas, _ = cap.replicas_per_hour(
+            rate, rps, c.o.headroom, float(c.o.min_replicas), max_rep, c.o.autoscale
+        )
+        hours = float(cap.gpu_hours(replicas, tp).sum())
+        notes.append(f"TP{tp}: {rps:.3g} req/s per replica, {hours:,.0f} GPU-hours")
+        if hours < best_hours * (1 - 1e-9):
+            best, best_hours = tp, hours
     return (best if best is not None else TP_CANDIDATES[-1]), notes
 
 
@@ -638,7 +685,7 @@ def _self_hosted(c: _Ctx) -> OptionCost:
     if o.gpus_per_replica is None:
         c.inp.note(
             o.name,
-            f"{c.p}.gpus_per_replica = {tp} (cheapest that fits; {'; '.join(tp_notes) or 'none fit'})",
+            f"{c.p}.gpus_per_replica = {tp} (fewest GPU-hours; {'; '.join(tp_notes) or 'none fit'})",
         )
     requests = c.requests()
     if not fit.fits:
@@ -647,7 +694,12 @@ def _self_hosted(c: _Ctx) -> OptionCost:
         return _finish(c, z, z, z)
     capacity_rps, ok, info = _capacity_rps(c, replica, eff)
     c.details["per_replica"] = {"requests_per_s": float(np.mean(capacity_rps)), **info}
-    if not bool(np.all(ok)):
+    if bool(np.any(ok)) and not bool(np.all(ok)):
+        # some samples miss the SLO: price them at saturated capacity, and mark them infeasible
+        sat = at_max_throughput(replica, c.wl("input_tokens"), c.wl("output_tokens"), eff)
+        capacity_rps = np.where(ok, capacity_rps, np.maximum(sat.requests_per_s, 1e-9))
+        c.fail_where(~np.asarray(ok), f"latency targets unreachable on {tp} x {gpu.name}")
+    if not bool(np.any(ok)):
         single = at_slo(
             replica, c.s.workload.input_tokens, c.s.workload.output_tokens, np.inf, np.inf, eff
         )[0]
@@ -842,7 +894,8 @@ def _own(x: F, full: tuple[int, ...], pillars: tuple[F, ...]) -> F:
 
 def _finish(c: _Ctx, development: F, deployment: F, sustainability: F) -> OptionCost:
     shape = c.inp.shape
-    feasible = np.full(shape, not c.reasons, dtype=bool)
+    per_sample = c.bad.any() and not c.bad.all()
+    feasible = ~c.bad if per_sample else np.full(shape, not c.reasons, dtype=bool)
     cons = c.s.constraints
     if cons.min_quality is not None:
         if c.o.quality is None and c.o.kind != "hybrid":

@@ -174,6 +174,9 @@ class Option(_Strict):
     rate_limit_tpm: Pos | None = Field(
         None, description="Provider tier tokens per minute [tokens/min]."
     )
+    rate_limit_tier: str | None = Field(
+        None, description="Published tier, e.g. openai-tier-3 (`llmecon catalog rate-limits`)."
+    )
     on_rate_limit: Literal["infeasible", "provisioned"] = "infeasible"
     provisioned_usd_per_month: NonNeg | None = Field(
         None, description="Provisioned throughput price when over the rate limit [USD/month]."
@@ -393,7 +396,7 @@ def dump_scenario(scenario: Scenario) -> str:
 def check_references(scenario: Scenario) -> None:
     """Resolve every catalog name the scenario uses; raise ``ScenarioError`` listing each
     unknown GPU, model or API model with its YAML path and close matches."""
-    from llmecon.catalog import CatalogError, resolve_gpu, resolve_model
+    from llmecon.catalog import CatalogError, rate_limit, resolve_gpu, resolve_model
     from llmecon.catalog.api_prices import api_price
 
     problems = []
@@ -402,6 +405,10 @@ def check_references(scenario: Scenario) -> None:
         checks: list[tuple[str, Any]] = []
         if o.kind in ("api", "hosted_open") and o.model is not None and o.prices is None:
             checks.append(("model", lambda o=o: api_price(o.model or "", o.provider)))
+        if o.rate_limit_tier is not None:
+            checks.append(
+                ("rate_limit_tier", lambda o=o: rate_limit(o.rate_limit_tier or "", o.model or ""))
+            )
         if o.kind in ("self_hosted", "slm"):
             if o.model is not None:
                 checks.append(("model", lambda o=o: resolve_model(o.model or "")))

@@ -377,7 +377,16 @@ def simulate(
         feasible[:, start:stop] = p.feasible
         if progress is not None:
             progress(stop, samples)
-    masked = np.where(feasible & np.isfinite(npv), npv, np.inf)
+    # rank as the recommendation does: by NPV per successful task when every option that is
+    # feasible in the base case has a measured quality, else by NPV
+    from llmecon.evaluation import price_all
+
+    qualities = {c.name: c.quality for c in price_all(scenario)[1]}  # hybrids derive theirs
+    quality = np.array([qualities.get(n) or np.nan for n in names])
+    base_ok = base.feasible[:, 0]
+    by_quality = bool(base_ok.any()) and bool(np.all(np.isfinite(quality[base_ok])))
+    score = npv / np.where(np.isfinite(quality), quality, 1.0)[:, None] if by_quality else npv
+    masked = np.where(feasible & np.isfinite(score), score, np.inf)
     cheapest = np.argmin(masked, axis=0)
     none = ~np.isfinite(masked).any(axis=0)
     counts = np.bincount(cheapest[~none], minlength=k)
@@ -395,7 +404,12 @@ def simulate(
         )
         for i in range(k)
     ]
-    base_masked = np.where(base.feasible[:, 0], base.npv[:, 0], np.inf)
+    base_score = (
+        base.npv[:, 0] / np.where(np.isfinite(quality), quality, 1.0)
+        if by_quality
+        else base.npv[:, 0]
+    )
+    base_masked = np.where(base_ok, base_score, np.inf)
     winner = int(np.argmin(base_masked)) if np.isfinite(base_masked).any() else None
     runner, p_runner = None, 0.0
     others = [i for i in range(k) if i != winner]
@@ -408,11 +422,7 @@ def simulate(
         notes.append("feasibility varies across samples")
     infeasible = [names[i] for i in range(k) if not feasible[i].any()]
     if infeasible:
-        notes.append(
-            "infeasible in every sample: "
-            + ", ".join(infeasible)
-            + " (the engine marks an option infeasible for a whole chunk when any sample in it fails)"
-        )
+        notes.append("infeasible in every sample: " + ", ".join(infeasible))
     return Simulation(
         samples=samples,
         seed=seed,
