@@ -370,5 +370,33 @@ def test_request_rate_point_satisfies_littles_law(
     lam = frac * float(sat.requests_per_s)
     p = at_request_rate(r, lam, i, o, E)
     assert not bool(p.overloaded)
+    assert float(p.requests_per_s) == pytest.approx(lam)
+    # the fixed point holds inside and beyond the batch cap (requests queue for a slot)
     latency = float(p.ttft_s) + (o - 1) * float(p.itl_s)
     assert float(p.concurrency) == pytest.approx(lam * latency, rel=1e-4, abs=1e-5)
+
+
+def test_request_rate_little_law_beyond_max_batch() -> None:
+    # 70B-like model, MQA, on 8 GPUs; 7,700-token prompts, 26-token answers; 14 sequences fit
+    r = _replica(
+        {
+            "params_b": 70,
+            "layers": 32,
+            "hidden": 4096,
+            "kv_heads": 1,
+            "kv_capacity": 115_000,
+            "gpus": 8,
+            "peak": 3e14,
+            "bw": 2.2e12,
+        }
+    )
+    i, o = 7700, 26
+    assert float(max_batch(r, i, o, E)) == 14.0  # floor(115000 / (7700 + 13))
+    mu = float(at_max_throughput(r, i, o, E).requests_per_s)
+    for frac in (0.8, 0.9):
+        p = at_request_rate(r, frac * mu, i, o, E)
+        latency = float(p.ttft_s) + (o - 1) * float(p.itl_s)
+        # either a real fixed point C = lambda W, or the point is flagged overloaded
+        assert bool(p.overloaded) or float(p.concurrency) == pytest.approx(
+            frac * mu * latency, rel=1e-4
+        )

@@ -71,7 +71,10 @@ class OptionCost:
 class _Ctx:
     """Per-option helpers: the option's path prefix and the shared inputs."""
 
-    def __init__(self, inputs: Inputs, option: Option, traffic_scale: float | F = 1.0):
+    def __init__(
+        self, inputs: Inputs, option: Option, traffic_scale: float | F = 1.0, as_leg: bool = False
+    ):
+        self.as_leg = as_leg
         self.inp = inputs
         self.s: Scenario = inputs.scenario
         self.o = option
@@ -183,6 +186,15 @@ def _sustainability_common(c: _Ctx, requests: F) -> F:
     rate = c.org("engineer_usd_per_hour")
     every = c.opt("migration_every_months")
     migration = sus.periodic(c.months, every, dev.engineering_cost(c.opt("migration_weeks"), rate))
+    security = (c.opt("security_hours_per_month") * rate)[..., None] + c.zeros()
+    if c.as_leg:  # a hybrid prices tracing and compliance once, for both legs
+        return np.asarray(migration + security)
+    return np.asarray(migration + security + _shared_upkeep(c, requests))
+
+
+def _shared_upkeep(c: _Ctx, traced_requests: F) -> F:
+    """Observability (per-trace plan) and compliance: one bill per option [USD/month]."""
+    requests = traced_requests
     obs_override = c.s.organisation.observability_usd_per_month
     if obs_override is None:
         c.org("observability_usd_per_month")  # records the cited default
@@ -200,8 +212,7 @@ def _sustainability_common(c: _Ctx, requests: F) -> F:
     else:
         obs = np.broadcast_to(c.org("observability_usd_per_month")[..., None], requests.shape)
     compliance = c.org("compliance_usd_per_year")[..., None] / 12.0 + c.zeros()
-    security = (c.opt("security_hours_per_month") * rate)[..., None] + c.zeros()
-    return np.asarray(migration + obs + compliance + security)
+    return np.asarray(obs + compliance)
 
 
 def _quality(c: _Ctx, requests: F) -> F:
@@ -846,14 +857,21 @@ def _hybrid(c: _Ctx, inputs: Inputs) -> OptionCost:
     s_first = np.asarray(1.0) if o.mode != "route" else 1.0 - share
     if o.mode is None:
         c.inp.note(o.name, f"{c.p}.mode = cascade (default)")
-    legs = [price_option(inputs, first, s_first), price_option(inputs, second, share)]
+    legs = [
+        price_option(inputs, first, s_first, as_leg=True),
+        price_option(inputs, second, share, as_leg=True),
+    ]
     requests = c.requests()
+    # a cascade traces the escalated requests twice (both legs answer them)
+    traced = requests * (1.0 + share[..., None]) if o.mode != "route" else requests
     router = requests * c.get("router_usd_per_mrequests")[..., None] / 1e6
     development = sum((leg.development for leg in legs), c.zeros()) + dev.engineering_cost(
         c.opt("engineering_weeks"), c.org("engineer_usd_per_hour")
     )[..., None] * (np.arange(c.months) == 0)
     deployment = sum((leg.deployment for leg in legs), c.zeros()) + router
-    sustainability = sum((leg.sustainability for leg in legs), c.zeros())
+    sustainability = sum((leg.sustainability for leg in legs), c.zeros()) + _shared_upkeep(
+        c, traced
+    )
     for leg in legs:
         c.reasons.extend(f"leg {leg.name}: {r}" for r in leg.infeasible_reasons)
     q1, q2 = first.quality, second.quality
@@ -922,9 +940,15 @@ def _finish(c: _Ctx, development: F, deployment: F, sustainability: F) -> Option
     )
 
 
-def price_option(inputs: Inputs, option: Option, traffic_scale: float | F = 1.0) -> OptionCost:
-    """Monthly cash flows in three pillars for one option, at ``traffic_scale`` of the workload."""
-    c = _Ctx(inputs, option, traffic_scale)
+def price_option(
+    inputs: Inputs, option: Option, traffic_scale: float | F = 1.0, as_leg: bool = False
+) -> OptionCost:
+    """Monthly cash flows in three pillars for one option, at ``traffic_scale`` of the workload.
+
+    ``as_leg``: priced as a hybrid's leg, without the tracing and compliance bills the hybrid
+    pays once for both legs.
+    """
+    c = _Ctx(inputs, option, traffic_scale, as_leg)
     if option.kind in ("api", "hosted_open"):
         return _api(c)
     if option.kind in ("self_hosted", "slm"):

@@ -471,8 +471,16 @@ def at_request_rate(
         return np.asarray(lam * (p.ttft_s + (o - 1.0) * p.itl_s) <= c)
 
     # ``under`` is False below the fixed point and True above it; find its smallest C.
+    # Below the saturated rate the fixed point may lie above the batch cap (requests queue
+    # for a slot; ``at_concurrency`` adds that wait), so widen the bracket until it holds.
     lo = np.full(np.broadcast(lam, b_max).shape, 1e-6)
     hi = b_max * np.ones_like(lo)
+    stable = lam < sat.requests_per_s
+    for _ in range(60):
+        widen = stable & ~under(hi)
+        if not widen.any():
+            break
+        hi = np.where(widen, 2.0 * hi, hi)
     for _ in range(_BISECT_STEPS):
         mid = 0.5 * (lo + hi)
         good = under(mid)

@@ -1,0 +1,210 @@
+"""Golden cases for the three cost pillars and the TCO helpers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from llmecon.analysis import tco
+from llmecon.pillars import deployment as dep
+from llmecon.pillars import development as dev
+from llmecon.pillars import sustainability as sus
+
+# --------------------------------------------------------------------------- deployment
+
+
+def test_api_cost_per_request_by_hand() -> None:
+    # I = 2000 tokens, half cached; O = 300; $2.50 in, $1.25 cached, $10 out per 1M tokens
+    # tokens: (2000*0.5*2.50 + 2000*0.5*1.25 + 300*10) / 1e6 = (2500 + 1250 + 3000) / 1e6
+    #       = $0.00675
+    # 20 % through the batch API at half price: * (1 - 0.2 + 0.2*0.5) = * 0.9 -> $0.006075
+    # plus a $0.001 fee per request -> $0.007075
+    c = dep.api_cost_per_request(2000, 300, 0.5, 2.5, 1.25, 10.0, 0.001, 0.2, 0.5)
+    assert float(c) == pytest.approx(0.007075, rel=1e-12)
+    # a month of 1M requests at flat prices: $7,075
+    monthly = 1e6 * c * dep.price_factor(3, 0.0)
+    np.testing.assert_allclose(monthly, [7075.0] * 3)
+
+
+def test_api_cost_per_request_plain() -> None:
+    # no cache, no batch: (1000 * 0.15 + 200 * 0.60) / 1e6 = $0.00027
+    assert float(dep.api_cost_per_request(1000, 200, 0.0, 0.15, 0.075, 0.60)) == pytest.approx(
+        0.00027, rel=1e-12
+    )
+    # all cached: 1000 * 0.075 + 200 * 0.6 = 195 -> $0.000195
+    assert float(dep.api_cost_per_request(1000, 200, 1.0, 0.15, 0.075, 0.60)) == pytest.approx(
+        0.000195, rel=1e-12
+    )
+
+
+def test_price_factor() -> None:
+    # f_m = (1 + r)^(m/12): -50 %/yr -> month 12 at 0.5, month 6 at sqrt(0.5)
+    f = dep.price_factor(13, -0.5)
+    assert f.shape == (13,)
+    assert float(f[0]) == 1.0
+    assert float(f[6]) == pytest.approx(0.5**0.5)
+    assert float(f[12]) == pytest.approx(0.5)
+    np.testing.assert_allclose(dep.price_factor(4, 0.0), 1.0)
+    assert dep.price_factor(5, [0.1, -0.1]).shape == (2, 5)
+
+
+def test_ops_staff_cost() -> None:
+    # (0.25 + 1.0 * 40 GPUs / 100) FTE * $180k / 12 = 0.65 * 15,000 = $9,750 per month
+    got = dep.ops_staff_cost(0.25, 1.0, np.array([40.0, 0.0]), 180_000.0)
+    np.testing.assert_allclose(got, [9750.0, 0.25 * 15_000])
+
+
+# --------------------------------------------------------------------------- development
+
+
+def test_engineering_cost() -> None:
+    # 12 weeks * 40 h * $95/h = $45,600
+    assert float(dev.engineering_cost(12, 95.0)) == 12 * 40 * 95 == 45_600
+
+
+def test_per_example_cost() -> None:
+    assert float(dev.per_example_cost(300, 2.0)) == 600.0
+
+
+def test_distillation_data_cost() -> None:
+    # 50k examples * (350 * $2.50 + 8 * $10) / 1e6 = 50,000 * 955 / 1e6 = $47.75
+    got = float(dev.distillation_data_cost(50_000, 350, 8, 2.5, 10.0))
+    assert got == pytest.approx(50_000 * (350 * 2.5 + 8 * 10.0) / 1e6)
+    assert got == pytest.approx(47.75)
+
+
+def test_delay_cost() -> None:
+    # 13 weeks = 3 months (52/12 weeks per month) * $10k = $30,000
+    assert float(dev.delay_cost(13, 10_000)) == pytest.approx(30_000.0)
+
+
+def test_api_fine_tune_cost() -> None:
+    # 20M training tokens at $25 per 1M = $500
+    assert float(dev.api_fine_tune_cost(20e6, 25.0)) == pytest.approx(500.0)
+
+
+# --------------------------------------------------------------------------- sustainability
+
+
+def test_periodic_placement() -> None:
+    # every 12 months over 36: months 12 and 24 (not 0, month 36 is past the horizon)
+    p = sus.periodic(36, 12, 1000.0)
+    assert np.flatnonzero(p).tolist() == [12, 24]
+    assert float(p.sum()) == 2000.0
+    # every 6 months over 25: 6, 12, 18, 24
+    assert np.flatnonzero(sus.periodic(25, 6, 1.0)).tolist() == [6, 12, 18, 24]
+    # every month: months 1 .. M-1
+    assert np.flatnonzero(sus.periodic(5, 1, 1.0)).tolist() == [1, 2, 3, 4]
+    # interval longer than the horizon: never
+    assert float(sus.periodic(12, 48, 1.0).sum()) == 0.0
+
+
+def test_periodic_vectorised() -> None:
+    p = sus.periodic(13, np.array([4.0, 6.0]), np.array([1.0, 10.0]))
+    assert p.shape == (2, 13)
+    assert np.flatnonzero(p[0]).tolist() == [4, 8, 12]
+    assert np.flatnonzero(p[1]).tolist() == [6, 12]
+    assert float(p[1, 6]) == 10.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(months=st.integers(1, 240), k=st.integers(1, 60))
+def test_periodic_counts_floor_m_minus_1_over_k(months: int, k: int) -> None:
+    p = sus.periodic(months, k, 1.0)
+    assert float(p.sum()) == (months - 1) // k
+    assert np.all(np.flatnonzero(p) % k == 0)
+
+
+def test_observability_overage() -> None:
+    # $29 base with 100k included; 450k traces -> 350k over at $8 per 100k = $28 -> $57
+    got = sus.observability_cost(np.array([50_000.0, 450_000.0]), 29.0, 100_000.0, 8.0)
+    np.testing.assert_allclose(got, [29.0, 29.0 + 3.5 * 8.0])
+
+
+def test_residual_value() -> None:
+    # $100k capex, 48-month life, 36-month horizon: 12 months of life left -> $25k
+    assert float(sus.residual_value(100_000, 36, 48)) == pytest.approx(25_000.0)
+    # horizon = life: fully depreciated, no refresh inside the horizon -> 0
+    assert float(sus.residual_value(100_000, 48, 48)) == 0.0
+    # 60 months with a refresh at month 48: that purchase is 12 months old -> 75 % left
+    assert float(sus.residual_value(100_000, 60, 48)) == pytest.approx(75_000.0)
+    np.testing.assert_allclose(sus.residual_value(1.0, 36, [48, 36, 24]), [0.25, 0.0, 0.5])
+
+
+def test_residual_value_matches_periodic_refresh() -> None:
+    """Round trip with ``periodic``: the residual is that of the last purchase in the horizon."""
+    for months in range(1, 100):
+        for life in (12, 24, 36, 48):
+            purchases = [0, *np.flatnonzero(sus.periodic(months, life, 1.0)).tolist()]
+            age = months - purchases[-1]
+            expected = max(1.0 - age / life, 0.0)
+            assert float(sus.residual_value(1.0, months, life)) == pytest.approx(expected)
+
+
+# --------------------------------------------------------------------------- TCO
+
+
+def test_discount_factors() -> None:
+    v = tco.discount_factors(13, 0.08)
+    assert float(v[0]) == 1.0
+    assert float(v[12]) == pytest.approx(1 / 1.08)
+
+
+@pytest.mark.parametrize(("c", "r", "m"), [(1000.0, 0.08, 36), (250.0, 0.12, 60), (1.0, 0.0, 7)])
+def test_npv_constant_cash_flow_closed_form(c: float, r: float, m: int) -> None:
+    # sum_{m=0}^{M-1} C v^m = C (1 - v^M) / (1 - v), v = (1 + r)^(-1/12); = C M when r = 0
+    v = (1 + r) ** (-1 / 12)
+    expected = c * (1 - v**m) / (1 - v) if r > 0 else c * m
+    assert float(tco.npv(np.full(m, c), r)) == pytest.approx(expected, rel=1e-12)
+
+
+def test_npv_vectorised_over_rates() -> None:
+    got = tco.npv(np.ones(12), np.array([0.0, 0.1]))
+    assert got.shape == (2,)
+    assert float(got[0]) == 12.0
+    assert float(got[1]) < 12.0
+
+
+def test_cumulative_and_per_unit() -> None:
+    np.testing.assert_allclose(tco.cumulative([1.0, 2.0, 3.0]), [1.0, 3.0, 6.0])
+    # $500 over 2M requests per 1k = $0.25
+    assert float(tco.per_unit(500.0, 2e6, 1e3)) == pytest.approx(0.25)
+    assert np.isnan(float(tco.per_unit(500.0, 0.0, 1e3)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    i=st.floats(0, 1e5),
+    o=st.floats(0, 1e4),
+    s=st.floats(0, 1),
+    p_in=st.floats(0, 100),
+    p_out=st.floats(0, 100),
+    cached_ratio=st.floats(0, 1),
+    b=st.floats(0, 1),
+    ratio=st.floats(0, 1),
+    dp=st.floats(0, 50),
+)
+def test_api_cost_per_request_properties(
+    i: float,
+    o: float,
+    s: float,
+    p_in: float,
+    p_out: float,
+    cached_ratio: float,
+    b: float,
+    ratio: float,
+    dp: float,
+) -> None:
+    p_c = p_in * cached_ratio
+    c = float(dep.api_cost_per_request(i, o, s, p_in, p_c, p_out, 0.0, b, ratio))
+    assert c >= 0
+    # a higher price never lowers the bill
+    assert float(dep.api_cost_per_request(i, o, s, p_in + dp, p_c, p_out, 0.0, b, ratio)) >= c
+    assert float(dep.api_cost_per_request(i, o, s, p_in, p_c, p_out + dp, 0.0, b, ratio)) >= c
+    # more output tokens never lower the bill
+    assert float(dep.api_cost_per_request(i, o + 1, s, p_in, p_c, p_out, 0.0, b, ratio)) >= c
+    # no batch discount gives the undiscounted price
+    full = float(dep.api_cost_per_request(i, o, s, p_in, p_c, p_out))
+    assert c <= full * (1 + 1e-12) + 1e-18
