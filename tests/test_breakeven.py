@@ -17,17 +17,9 @@ from llmecon.analysis.breakeven import (
 )
 from llmecon.perf.capacity import HOURS_PER_MONTH
 from llmecon.scenario import ScenarioError, parse_scenario
+from tests.conftest import ZERO_UPKEEP
 
-ZERO_COMMON: dict[str, Any] = {
-    "engineering_weeks": 0,
-    "eval_set_examples": 0,
-    "time_to_deploy_weeks": 0,
-    "ops_fte": 0,
-    "migration_weeks": 0,
-    "security_hours_per_month": 0,
-    "network_storage_usd_per_month": 0,
-    "price_change_per_year": 0,
-}
+ZERO_COMMON = ZERO_UPKEEP
 
 
 def golden(**self_hosted: Any) -> Any:

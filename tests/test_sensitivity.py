@@ -10,17 +10,9 @@ import pytest
 from llmecon.analysis._common import price_samples
 from llmecon.analysis.sensitivity import DEFAULT_SWING, sensitivity, swing_ranges
 from llmecon.scenario import ScenarioError, parse_scenario
+from tests.conftest import ZERO_UPKEEP
 
-ZERO: dict[str, Any] = {
-    "engineering_weeks": 0,
-    "eval_set_examples": 0,
-    "time_to_deploy_weeks": 0,
-    "ops_fte": 0,
-    "migration_weeks": 0,
-    "security_hours_per_month": 0,
-    "network_storage_usd_per_month": 0,
-    "price_change_per_year": 0,
-}
+ZERO = ZERO_UPKEEP
 
 
 def scenario(uncertainty: dict[str, Any] | None = None) -> Any:

@@ -12,17 +12,9 @@ from hypothesis import strategies as st
 
 from llmecon.analysis.uncertainty import parse_uncertainty, simulate
 from llmecon.scenario import ScenarioError, parse_scenario
+from tests.conftest import ZERO_UPKEEP
 
-ZERO: dict[str, Any] = {
-    "engineering_weeks": 0,
-    "eval_set_examples": 0,
-    "time_to_deploy_weeks": 0,
-    "ops_fte": 0,
-    "migration_weeks": 0,
-    "security_hours_per_month": 0,
-    "network_storage_usd_per_month": 0,
-    "price_change_per_year": 0,
-}
+ZERO = ZERO_UPKEEP
 UNC: dict[str, Any] = {
     "workload.requests_per_month": {"dist": "triangular", "low": 2e5, "mode": 1e6, "high": 4e6},
     "options.own.usd_per_gpu_hour": {"dist": "uniform", "low": 1.0, "high": 3.0},
