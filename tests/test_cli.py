@@ -38,15 +38,29 @@ def test_init_template_evaluates(tmp_path) -> None:
 
 
 def test_evaluate_csv_has_one_row_per_option() -> None:
-    result = runner.invoke(app, ["evaluate", str(EXAMPLES / "internal_assistant.yaml"), "--format", "csv"])
+    result = runner.invoke(
+        app, ["evaluate", str(EXAMPLES / "internal_assistant.yaml"), "--format", "csv"]
+    )
     assert result.exit_code == 0
     rows = list(csv.reader(io.StringIO(result.output)))
     assert rows[0] == [
-        "option", "kind", "feasible", "development_usd", "deployment_usd", "sustainability_usd",
-        "total_usd", "npv_usd", "per_1k_requests_usd", "per_1m_tokens_usd",
+        "option",
+        "kind",
+        "feasible",
+        "development_usd",
+        "deployment_usd",
+        "sustainability_usd",
+        "total_usd",
+        "npv_usd",
+        "per_1k_requests_usd",
+        "per_1m_tokens_usd",
     ]
     assert [r[0] for r in rows[1:]] == [
-        "gpt-4o-mini", "claude-haiku-4.5", "llama-70b-together", "llama-8b-h100", "llama-8b-onprem",
+        "gpt-4o-mini",
+        "claude-haiku-4.5",
+        "llama-70b-together",
+        "llama-8b-h100",
+        "llama-8b-onprem",
     ]
     for r in rows[1:]:
         dev, depl, sus, total = (float(x) for x in r[3:7])
@@ -54,12 +68,24 @@ def test_evaluate_csv_has_one_row_per_option() -> None:
 
 
 def test_evaluate_json_shape_is_stable() -> None:
-    result = runner.invoke(app, ["evaluate", str(EXAMPLES / "support_bot.yaml"), "--format", "json"])
+    result = runner.invoke(
+        app, ["evaluate", str(EXAMPLES / "support_bot.yaml"), "--format", "json"]
+    )
     data = json.loads(result.output)
     assert set(data) == {"schema_version", "scenario", "options", "recommendation", "assumptions"}
     opt = data["options"][0]
-    for key in ("name", "kind", "feasible", "infeasible_reasons", "total_usd", "npv_usd",
-                "per_1k_requests_usd", "per_1m_tokens_usd", "pillars", "assumptions"):
+    for key in (
+        "name",
+        "kind",
+        "feasible",
+        "infeasible_reasons",
+        "total_usd",
+        "npv_usd",
+        "per_1k_requests_usd",
+        "per_1m_tokens_usd",
+        "pillars",
+        "assumptions",
+    ):
         assert key in opt
     assert set(opt["pillars"]) == {"development", "deployment", "sustainability"}
     assert set(data["recommendation"]) >= {"option", "reasons"}
@@ -69,7 +95,11 @@ def test_catalog_gpus_json_has_sources() -> None:
     result = runner.invoke(app, ["catalog", "gpus", "--json"])
     rows = json.loads(result.output)
     h100 = next(r for r in rows if r["name"] == "H100 SXM")
-    assert (h100["memory_gb"], h100["mem_bandwidth_gbs"], h100["bf16_tflops"]) == (80.0, 3350.0, 989.0)
+    assert (h100["memory_gb"], h100["mem_bandwidth_gbs"], h100["bf16_tflops"]) == (
+        80.0,
+        3350.0,
+        989.0,
+    )
     assert all(r["source"] and r["as_of"] for r in rows)
 
 
@@ -78,9 +108,15 @@ def test_catalog_api_models_provider_filter() -> None:
     rows = json.loads(result.output)
     assert {r["provider"] for r in rows} == {"openai"}
     gpt4o = next(r for r in rows if r["model"] == "gpt-4o")
-    assert (gpt4o["input_per_mtok"], gpt4o["cached_input_per_mtok"], gpt4o["output_per_mtok"]) == (2.5, 1.25, 10.0)
+    assert (gpt4o["input_per_mtok"], gpt4o["cached_input_per_mtok"], gpt4o["output_per_mtok"]) == (
+        2.5,
+        1.25,
+        10.0,
+    )
     bad = runner.invoke(app, ["catalog", "api-models", "--provider", "nope"])
-    assert bad.exit_code == 2 and bad.output.startswith("error: unknown API provider 'nope'; known:")
+    assert bad.exit_code == 2 and bad.output.startswith(
+        "error: unknown API provider 'nope'; known:"
+    )
 
 
 def test_catalog_gpu_prices_accepts_aliases() -> None:
@@ -90,13 +126,36 @@ def test_catalog_gpu_prices_accepts_aliases() -> None:
 
 
 def test_perf_json_fields_and_fit() -> None:
-    args = ["perf", "--model", "Llama-3.1-70B", "--gpu", "H100-SXM-80GB", "--input-tokens", "1000",
-            "--output-tokens", "200", "--max-throughput", "--json"]
+    args = [
+        "perf",
+        "--model",
+        "Llama-3.1-70B",
+        "--gpu",
+        "H100-SXM-80GB",
+        "--input-tokens",
+        "1000",
+        "--output-tokens",
+        "200",
+        "--max-throughput",
+        "--json",
+    ]
     one = json.loads(runner.invoke(app, args).output)
-    assert one["fits"] is False and one["bottleneck"] == "memory capacity" and one["output_tokens_per_s"] == 0.0
+    assert (
+        one["fits"] is False
+        and one["bottleneck"] == "memory capacity"
+        and one["output_tokens_per_s"] == 0.0
+    )
     two = json.loads(runner.invoke(app, [*args, "--gpus", "2"]).output)
-    for key in ("fits", "max_batch", "output_tokens_per_s", "total_tokens_per_s", "ttft_ms", "itl_ms",
-                "requests_per_s", "bottleneck"):
+    for key in (
+        "fits",
+        "max_batch",
+        "output_tokens_per_s",
+        "total_tokens_per_s",
+        "ttft_ms",
+        "itl_ms",
+        "requests_per_s",
+        "bottleneck",
+    ):
         assert key in two
     assert two["fits"] is True and two["output_tokens_per_s"] > 0
 
@@ -126,8 +185,10 @@ def test_readme_console_examples_hold() -> None:
 
     with tempfile.TemporaryDirectory() as d:
         bad = Path(d) / "bad.yaml"
-        bad.write_text("workload: {requests_per_month: 1, input_tokens: 1, output_tokens: 1}\n"
-                       "options:\n  - {name: a, kind: self_hosted, model: llama-3.1-8b, gpu: H1000}\n")
+        bad.write_text(
+            "workload: {requests_per_month: 1, input_tokens: 1, output_tokens: 1}\n"
+            "options:\n  - {name: a, kind: self_hosted, model: llama-3.1-8b, gpu: H1000}\n"
+        )
         out = runner.invoke(app, ["evaluate", str(bad)]).output
     assert out.strip() == err.group(0)
 

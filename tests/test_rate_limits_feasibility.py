@@ -12,10 +12,22 @@ from llmecon.scenario import ScenarioError
 
 def _scenario(requests: float, tier: str, **extra: object) -> dict[str, object]:
     return {
-        "workload": {"requests_per_month": requests, "input_tokens": 1000, "output_tokens": 200,
-                     "peak_to_average": 1.0},
-        "options": [{"name": "o", "kind": "api", "provider": "openai", "model": "gpt-4o",
-                     "rate_limit_tier": tier, **extra}],
+        "workload": {
+            "requests_per_month": requests,
+            "input_tokens": 1000,
+            "output_tokens": 200,
+            "peak_to_average": 1.0,
+        },
+        "options": [
+            {
+                "name": "o",
+                "kind": "api",
+                "provider": "openai",
+                "model": "gpt-4o",
+                "rate_limit_tier": tier,
+                **extra,
+            }
+        ],
     }
 
 
@@ -34,7 +46,11 @@ def test_tier_limits_make_an_api_infeasible_above_its_tpm() -> None:
     assert ok.options[0].details["peak_tokens_per_min"] == pytest.approx(1e6 / 730.5 / 60 * 1200)
     over = evaluate(parse_scenario(_scenario(2e6, "openai-tier-1")))
     assert not over.options[0].feasible
-    assert over.options[0].infeasible_reasons[0].startswith("peak load 46 requests/min, 54,757 tokens/min")
+    assert (
+        over.options[0]
+        .infeasible_reasons[0]
+        .startswith("peak load 46 requests/min, 54,757 tokens/min")
+    )
     higher = evaluate(parse_scenario(_scenario(2e6, "openai-tier-2")))
     assert higher.options[0].feasible
 
@@ -50,7 +66,9 @@ def test_feasibility_is_per_sample() -> None:
     ev = evaluate(scenario, {"workload.requests_per_month": np.array([5e5, 1e6, 2e6, 4e6])})
     from llmecon.evaluation import price_all
 
-    _, costs, _ = price_all(scenario, {"workload.requests_per_month": np.array([5e5, 1e6, 2e6, 4e6])})
+    _, costs, _ = price_all(
+        scenario, {"workload.requests_per_month": np.array([5e5, 1e6, 2e6, 4e6])}
+    )
     assert costs[0].feasible.tolist() == [True, True, False, False]
     assert costs[0].infeasible_reasons[0].endswith("(in 50% of samples)")
     assert ev.options[0].feasible is False  # not feasible in every sample

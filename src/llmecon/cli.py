@@ -432,8 +432,10 @@ def perf(
 
 def _register_analysis() -> None:
     import llmecon.cli_analysis
+    import llmecon.cli_report
 
     llmecon.cli_analysis.register(app)
+    llmecon.cli_report.register(app)
 
 
 _register_analysis()

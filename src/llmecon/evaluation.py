@@ -80,6 +80,40 @@ class Evaluation:
 
         return evaluation_to_dict(self)
 
+    # Charts for notebooks: plotly Figures (plotly is imported only when one is drawn).
+
+    def plot_cumulative(self) -> Any:
+        """Cumulative undiscounted cost per option by month (plotly Figure)."""
+        from llmecon.report.charts import cumulative_figure
+
+        return cumulative_figure(self)
+
+    def plot_pillars(self) -> Any:
+        """Stacked development / deployment / sustainability totals per option."""
+        from llmecon.report.charts import pillars_figure
+
+        return pillars_figure(self)
+
+    def plot_volume(self, points: int = 160, span: float = 30.0) -> Any:
+        """NPV per option against first-month volume (base/span .. base*span, one
+        vectorised evaluation) with the break-evens of the top two options marked."""
+        from llmecon.report.charts import volume_figure, volume_sweep
+
+        return volume_figure(self, volume_sweep(self, points, span))
+
+    def plot_tornado(self, top: int = 12) -> Any:
+        """Tornado of the NPV gap between the two cheapest options (analysis.sensitivity)."""
+        from llmecon.report.charts import tornado_data, tornado_figure
+
+        return tornado_figure(self, tornado_data(self, top=top))
+
+    def plot_distributions(self, samples: int = 5_000, seed: int = 0) -> Any:
+        """NPV distributions per option from a Monte Carlo over the ``uncertainty:`` section,
+        labelled with the probability each option is cheapest."""
+        from llmecon.report.charts import distributions_figure, monte_carlo
+
+        return distributions_figure(self, monte_carlo(self.scenario, samples, seed))
+
 
 def _scalar(x: ArrayLike) -> float:
     return float(np.mean(np.asarray(x, dtype=float)))

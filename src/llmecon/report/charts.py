@@ -1,0 +1,459 @@
+"""Chart data and plotly figures of an evaluation.
+
+Two layers, so that every face draws the same numbers:
+
+* data: ``cumulative_series``, ``pillar_totals``, ``volume_sweep`` (one vectorised
+  ``evaluate`` call over monthly volume, with the break-even crossings of the top two
+  options), ``tornado_data`` (from ``analysis.sensitivity``) and ``monte_carlo`` (the NPV
+  samples behind ``analysis.uncertainty.simulate``);
+* figures: ``cumulative_figure``, ``pillars_figure``, ``volume_figure``, ``tornado_figure``,
+  ``distributions_figure`` return ``plotly.graph_objects.Figure`` (plotly is imported inside,
+  so the engine does not need it).
+
+The HTML report embeds these figures; the Markdown report draws the same data as SVG
+(``llmecon.report.svg``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from llmecon.analysis import tco
+from llmecon.scenario import ScenarioError
+
+if TYPE_CHECKING:
+    from llmecon.analysis.breakeven import BreakEven
+    from llmecon.analysis.sensitivity import Sensitivity, Tornado
+    from llmecon.analysis.uncertainty import Simulation
+    from llmecon.evaluation import Evaluation
+    from llmecon.scenario import Scenario
+
+F = NDArray[np.float64]
+VOLUME = "workload.requests_per_month"
+PILLARS = ("development", "deployment", "sustainability")
+PILLAR_COLORS = {"development": "#4C78A8", "deployment": "#F58518", "sustainability": "#54A24B"}
+PALETTE = (
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#17becf",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+)
+#: Default span of the volume chart: base / SPAN .. base * SPAN. [-]
+VOLUME_SPAN = 30.0
+#: Default grid size of the volume chart. [-]
+VOLUME_POINTS = 160
+#: Default Monte Carlo samples and seed of the report. [-]
+MC_SAMPLES = 5_000
+MC_SEED = 0
+#: Rows of the tornado chart. [-]
+TORNADO_ROWS = 12
+
+
+def colors(ev: Evaluation) -> dict[str, str]:
+    """One color per option, in scenario order, shared by every chart."""
+    return {o.name: PALETTE[i % len(PALETTE)] for i, o in enumerate(ev.options)}
+
+
+def _mean_months(x: Any, months: int) -> F:
+    return np.asarray(np.mean(np.reshape(np.asarray(x, dtype=float), (-1, months)), axis=0))
+
+
+def short_usd(x: float) -> str:
+    """``$1.23M``, ``$350k``, ``$12``."""
+    if not np.isfinite(x):
+        return "-"
+    sign, a = ("-" if x < 0 else ""), abs(x)
+    if a >= 1e9:
+        return f"{sign}${a / 1e9:,.3g}B"
+    if a >= 1e6:
+        return f"{sign}${a / 1e6:,.3g}M"
+    if a >= 1e3:
+        return f"{sign}${a / 1e3:,.3g}k"
+    return f"{sign}${a:,.3g}"
+
+
+def short_num(x: float) -> str:
+    a = abs(x)
+    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if a >= div:
+            return f"{x / div:,.3g}{suffix}"
+    return f"{x:,.3g}"
+
+
+# --------------------------------------------------------------------------- data
+
+
+def cumulative_series(ev: Evaluation) -> dict[str, F]:
+    """Option name -> cumulative undiscounted cost at the end of each month [USD]."""
+    return {o.name: tco.cumulative(_mean_months(o.monthly_usd, ev.months)) for o in ev.options}
+
+
+def pillar_totals(ev: Evaluation) -> dict[str, dict[str, float]]:
+    """Option name -> pillar -> total over the horizon [USD]."""
+    return {
+        o.name: {p: float(np.mean(np.asarray(o.pillars[p]).sum(axis=-1))) for p in PILLARS}
+        for o in ev.options
+    }
+
+
+@dataclass
+class VolumeSweep:
+    """NPV of every option against first-month volume, with break-even points.
+
+    ``x``: first-month volumes [requests/month]; ``npv``: option -> NPV at each x [USD];
+    ``feasible``: option -> feasible at the base case; ``pair``: the top two options of the
+    recommendation; ``breakevens``: NPV break-evens on volume of the recommended option
+    against every other ranked option, top two first; ``crossings``: (volume, NPV there,
+    cheaper below, cheaper above) of all of them, by volume.
+    """
+
+    x: F
+    npv: dict[str, F]
+    feasible: dict[str, bool]
+    base: float
+    months: int
+    pair: tuple[str, str] | None
+    breakevens: list[BreakEven]
+    crossings: list[tuple[float, float, str, str]]
+
+
+def volume_sweep(
+    ev: Evaluation, points: int = VOLUME_POINTS, span: float = VOLUME_SPAN
+) -> VolumeSweep:
+    """Sweep ``workload.requests_per_month`` over base/span .. base*span (log-spaced) in ONE
+    vectorised ``evaluate`` call, and find where the recommended option breaks even by NPV
+    with the runner-up and every other ranked option (``analysis.breakeven``)."""
+    from llmecon.analysis.breakeven import breakeven
+    from llmecon.evaluation import evaluate
+
+    s = ev.scenario
+    base = float(s.workload.requests_per_month)
+    lo, hi = (base / span, base * span) if base > 0 else (1e3, 1e8)
+    x = np.geomspace(lo, hi, points)
+    sweep = evaluate(s, {VOLUME: x})
+    npv = {
+        o.name: np.broadcast_to(np.asarray(o.npv_usd, dtype=float), x.shape) for o in sweep.options
+    }
+    feasible = {o.name: o.feasible for o in ev.options}
+    ranking = ev.recommendation.ranking
+    pair = (ranking[0], ranking[1]) if len(ranking) >= 2 else None
+    found: list[BreakEven] = []
+    for other in ranking[1:]:
+        try:
+            found.append(
+                breakeven(
+                    s, ranking[0], other, on=VOLUME, metric="npv", low=lo, high=hi, points=points
+                )
+            )
+        except ScenarioError:
+            continue
+    cross = sorted(((c, be) for be in found for c in be.crossings), key=lambda t: t[0].value)
+    crossings: list[tuple[float, float, str, str]] = []
+    if cross:
+        at = evaluate(s, {VOLUME: np.array([c.value for c, _ in cross])})
+        y = np.broadcast_to(np.asarray(at.option(ranking[0]).npv_usd), (len(cross),))
+        crossings = [
+            (c.value, float(v), c.cheaper_below, c.cheaper_above)
+            for (c, _), v in zip(cross, y, strict=True)
+        ]
+    return VolumeSweep(x, npv, feasible, base, ev.months, pair, found, crossings)
+
+
+@dataclass
+class TornadoData:
+    """Rows of a tornado chart, largest swing first.
+
+    ``output``: what is measured (an option's NPV or the NPV gap A - B) [USD]; ``base``: its
+    base value; rows: (label, parameter value at low, at high, output at low, at high, flips).
+    """
+
+    title: str
+    output: str
+    base: float
+    labels: list[str]
+    low_values: list[float]
+    high_values: list[float]
+    at_low: list[float]
+    at_high: list[float]
+    flips: list[bool]
+
+
+def tornado_data(
+    ev: Evaluation, sens: Sensitivity | None = None, top: int = TORNADO_ROWS
+) -> TornadoData | None:
+    """The tornado of the NPV gap between the two cheapest options (or, with one option,
+    of its NPV), from ``analysis.sensitivity``."""
+    from llmecon.analysis._common import fmt_value
+    from llmecon.analysis.sensitivity import sensitivity
+
+    if sens is None:
+        sens = sensitivity(ev.scenario)
+    tor: Tornado | None = sens.difference
+    title = (
+        f"What moves the NPV gap {sens.option_a} − {sens.option_b} (below 0: {sens.option_a} is cheaper)"
+        if tor is not None
+        else ""
+    )
+    if tor is None or not tor.swings:
+        name = ev.recommendation.option or (ev.options[0].name if ev.options else None)
+        if name is None or name not in sens.options:
+            return None
+        tor = sens.options[name]
+        title = f"What moves the NPV of {name}"
+    rows = tor.swings[:top]
+    if not rows:
+        return None
+    return TornadoData(
+        title=title,
+        output=tor.output,
+        base=tor.base_usd,
+        labels=[
+            f"{r.parameter} ({fmt_value(r.parameter, r.low)} – {fmt_value(r.parameter, r.high)})"
+            for r in rows
+        ],
+        low_values=[r.low for r in rows],
+        high_values=[r.high for r in rows],
+        at_low=[r.at_low_usd for r in rows],
+        at_high=[r.at_high_usd for r in rows],
+        flips=[r.flips for r in rows],
+    )
+
+
+@dataclass
+class MonteCarlo:
+    """NPV samples per option (the same draws as ``simulate`` with this seed) and the
+    simulation's summary. ``npv``: (options, N) [USD]; ``feasible``: (options, N)."""
+
+    simulation: Simulation
+    names: list[str]
+    npv: F
+    feasible: NDArray[np.bool_]
+
+
+def monte_carlo(
+    scenario: Scenario, samples: int = MC_SAMPLES, seed: int = MC_SEED
+) -> MonteCarlo | None:
+    """Monte Carlo over the scenario's ``uncertainty:`` section; None without one."""
+    from llmecon.analysis._common import price_samples
+    from llmecon.analysis.uncertainty import CHUNK, draw, parse_uncertainty, simulate
+
+    if not scenario.uncertainty:
+        return None
+    sim = simulate(scenario, samples, seed)
+    values = draw(parse_uncertainty(scenario), samples, seed)
+    npv_parts, feas_parts, names = [], [], []
+    for start in range(0, samples, CHUNK):
+        stop = min(start + CHUNK, samples)
+        p = price_samples(scenario, {k: v[start:stop] for k, v in values.items()}, n=stop - start)
+        npv_parts.append(p.npv)
+        feas_parts.append(p.feasible)
+        names = p.names
+    return MonteCarlo(
+        sim, names, np.concatenate(npv_parts, axis=1), np.concatenate(feas_parts, axis=1)
+    )
+
+
+# --------------------------------------------------------------------------- plotly figures
+
+_LAYOUT: dict[str, Any] = {
+    "template": "plotly_white",
+    "height": 440,
+    "margin": {"l": 70, "r": 30, "t": 60, "b": 60},
+    "legend": {"orientation": "h", "y": -0.18},
+    "font": {"family": "Helvetica, Arial, sans-serif", "size": 12},
+}
+
+
+def _fig(title: str) -> Any:
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    fig.update_layout(title={"text": title, "x": 0.01}, **_LAYOUT)
+    return fig
+
+
+def _label(name: str, feasible: bool) -> str:
+    return name if feasible else f"{name} (infeasible)"
+
+
+def cumulative_figure(ev: Evaluation) -> Any:
+    """Cumulative cost per option by month."""
+    import plotly.graph_objects as go
+
+    c = colors(ev)
+    fig = _fig(f"Cumulative cost over {ev.months} months (undiscounted)")
+    months = np.arange(1, ev.months + 1)
+    for o in ev.options:
+        y = cumulative_series(ev)[o.name]
+        fig.add_trace(
+            go.Scatter(
+                x=months,
+                y=y,
+                name=_label(o.name, o.feasible),
+                mode="lines",
+                line={"color": c[o.name], "dash": "solid" if o.feasible else "dot", "width": 2.5},
+                hovertemplate="%{fullData.name}<br>month %{x}: $%{y:,.0f}<extra></extra>",
+            )
+        )
+    fig.update_xaxes(title_text="month")
+    fig.update_yaxes(title_text="cumulative cost [USD]", tickprefix="$", tickformat="~s")
+    return fig
+
+
+def pillars_figure(ev: Evaluation) -> Any:
+    """Stacked pillar totals per option."""
+    import plotly.graph_objects as go
+
+    data = pillar_totals(ev)
+    names = [_label(o.name, o.feasible) for o in ev.options]
+    fig = _fig(f"Cost by pillar over {ev.months} months")
+    for p in PILLARS:
+        fig.add_trace(
+            go.Bar(
+                x=names,
+                y=[data[o.name][p] for o in ev.options],
+                name=p,
+                marker_color=PILLAR_COLORS[p],
+                hovertemplate="%{x}<br>" + p + ": $%{y:,.0f}<extra></extra>",
+            )
+        )
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title_text="total over the horizon [USD]", tickprefix="$", tickformat="~s")
+    return fig
+
+
+def volume_figure(ev: Evaluation, sweep: VolumeSweep | None = None) -> Any:
+    """NPV of every option against first-month volume; break-evens of the top two marked."""
+    import plotly.graph_objects as go
+
+    sw = sweep or volume_sweep(ev)
+    c = colors(ev)
+    fig = _fig(f"NPV over {sw.months} months against monthly volume")
+    for name, y in sw.npv.items():
+        ok = sw.feasible[name]
+        fig.add_trace(
+            go.Scatter(
+                x=sw.x,
+                y=y,
+                name=_label(name, ok),
+                mode="lines",
+                line={"color": c[name], "dash": "solid" if ok else "dot", "width": 2.5},
+                hovertemplate="%{fullData.name}<br>%{x:,.3s} requests/month: $%{y:,.0f}<extra></extra>",
+            )
+        )
+    if sw.crossings:
+        fig.add_trace(
+            go.Scatter(
+                x=[cx[0] for cx in sw.crossings],
+                y=[cx[1] for cx in sw.crossings],
+                name="break-even",
+                mode="markers+text",
+                marker={"symbol": "diamond", "size": 13, "color": "black"},
+                text=[f"{short_num(cx[0])}/month" for cx in sw.crossings],
+                textposition="top center",
+                customdata=[f"{cx[2]} below, {cx[3]} above" for cx in sw.crossings],
+                hovertemplate="break-even at %{x:,.3s} requests/month:<br>%{customdata}"
+                "<extra></extra>",
+            )
+        )
+    fig.add_vline(
+        x=sw.base,
+        line={"color": "#888", "dash": "dash"},
+        annotation_text="scenario",
+        annotation_position="top left",
+    )
+    fig.update_xaxes(type="log", title_text="requests in month 1 [requests/month]")
+    fig.update_yaxes(
+        type="log",
+        title_text="NPV [USD] (log scale)",
+        tickprefix="$",
+        tickformat="~s",
+        showtickprefix="all",
+    )
+    return fig
+
+
+def tornado_figure(ev: Evaluation, data: TornadoData | None = None) -> Any:
+    """Horizontal bars: the output at each parameter's low and high value, around its base."""
+    import plotly.graph_objects as go
+
+    t = data or tornado_data(ev)
+    if t is None:
+        return _fig("Sensitivity: no parameter to swing")
+    fig = _fig(t.title)
+    labels = list(reversed(t.labels))
+    lo = list(reversed(t.at_low))
+    hi = list(reversed(t.at_high))
+    fig.add_trace(
+        go.Bar(
+            y=labels,
+            x=[v - t.base for v in lo],
+            base=t.base,
+            orientation="h",
+            name="parameter at low",
+            marker_color="#4C78A8",
+            hovertemplate="%{y}<br>at low: $%{x:,.0f} from base<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            y=labels,
+            x=[v - t.base for v in hi],
+            base=t.base,
+            orientation="h",
+            name="parameter at high",
+            marker_color="#E45756",
+            hovertemplate="%{y}<br>at high: $%{x:,.0f} from base<extra></extra>",
+        )
+    )
+    fig.add_vline(x=t.base, line={"color": "#333", "width": 1})
+    if t.base * min(*lo, *hi, t.base) <= 0 or t.base * max(*lo, *hi, t.base) <= 0:
+        fig.add_vline(x=0, line={"color": "#999", "dash": "dot"})
+    fig.update_layout(
+        barmode="overlay",
+        height=max(360, 120 + 32 * len(labels)),
+        margin={"l": 20, "r": 30, "t": 60, "b": 60},
+    )
+    fig.update_xaxes(title_text=f"{t.output} [USD]", tickprefix="$", tickformat="~s")
+    fig.update_yaxes(automargin=True)
+    return fig
+
+
+def distributions_figure(ev: Evaluation, mc: MonteCarlo | None = None) -> Any:
+    """Violin plots of NPV per option over the Monte Carlo samples, with P(cheapest)."""
+    import plotly.graph_objects as go
+
+    m = mc if mc is not None else monte_carlo(ev.scenario)
+    if m is None:
+        return _fig("Monte Carlo: the scenario has no uncertainty section")
+    c = colors(ev)
+    sim = m.simulation
+    fig = _fig(f"NPV distribution, {sim.samples:,} Monte Carlo samples (seed {sim.seed})")
+    for i, name in enumerate(m.names):
+        if not m.feasible[i].any():
+            continue
+        st = sim.option(name)
+        fig.add_trace(
+            go.Violin(
+                y=m.npv[i][m.feasible[i]].astype(np.float32),
+                name=f"{name}<br>P(cheapest) {st.p_cheapest:.0%}",
+                line_color=c.get(name, "#333"),
+                box_visible=True,
+                meanline_visible=True,
+                points=False,
+                spanmode="hard",
+            )
+        )
+    fig.update_layout(showlegend=False)
+    fig.update_yaxes(title_text="NPV [USD]", tickprefix="$", tickformat="~s")
+    return fig
