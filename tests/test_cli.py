@@ -200,3 +200,26 @@ def test_readme_python_snippet_runs(monkeypatch) -> None:
     namespace: dict[str, object] = {}
     exec(compile(code.group(1), "README.md", "exec"), namespace)
     assert namespace["data"]["recommendation"]["option"] == "llama-70b-together"  # type: ignore[index]
+
+
+def test_readme_analysis_examples_hold() -> None:
+    import shlex
+
+    text = _readme()
+    found = re.findall(r"\$ (llmecon (?:breakeven|simulate) [^\n]+)\n(• [^\n]+)", text)
+    assert len(found) == 2
+    for command, line in found:
+        args = shlex.split(command)[1:]
+        args[1] = str(ROOT / args[1])
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        assert line in result.output
+
+
+def test_scenario_reference_is_current() -> None:
+    from llmecon.scenario import reference_markdown
+
+    doc = (ROOT / "docs" / "SCENARIO.md").read_text()
+    assert doc == reference_markdown() + "\n", (
+        "regenerate: python -c 'from llmecon.scenario import reference_markdown; print(reference_markdown())' > docs/SCENARIO.md"
+    )

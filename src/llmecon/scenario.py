@@ -70,7 +70,9 @@ class Latency(_Strict):
 
 
 class Constraints(_Strict):
-    data_residency: Literal["none", "on_premises", "region"] = "none"
+    data_residency: Literal["none", "on_premises", "region"] = Field(
+        "none", description="Where data may be processed."
+    )
     region: str | None = Field(
         None, description="Required region (e.g. 'eu') when data_residency is 'region'."
     )
@@ -138,7 +140,9 @@ class ApiFineTune(_Strict):
 
 
 class TrainingSpec(_Strict):
-    method: Literal["none", "lora", "qlora", "full", "distill", "pretrain"] = "lora"
+    method: Literal["none", "lora", "qlora", "full", "distill", "pretrain"] = Field(
+        "lora", description="distill: teacher-API data + full fine-tune; pretrain: from scratch."
+    )
     examples: NonNeg | None = Field(None, description="Training examples [-].")
     tokens_per_example: NonNeg | None = Field(
         None, description="[tokens] (default: workload input + output)"
@@ -156,18 +160,25 @@ class TrainingSpec(_Strict):
     teacher_model: str | None = Field(
         None, description="API model that writes synthetic data (distillation)."
     )
-    teacher_provider: str | None = None
+    teacher_provider: str | None = Field(None, description="Provider of the teacher model.")
     retrain_every_months: Pos | None = Field(None, description="Retraining interval [months].")
 
 
 class Option(_Strict):
-    name: str
-    kind: OptionKind
+    name: str = Field(description="Unique name; hybrids refer to their legs by it.")
+    kind: OptionKind = Field(description="What kind of option this is.")
     # api / hosted_open
-    provider: str | None = None
+    provider: str | None = Field(
+        None,
+        description="API provider id (openai, anthropic, together...); for GPUs, filters catalog prices by provider.",
+    )
     model: str | None = Field(None, description="Catalog model (API model id, or open model name).")
-    prices: ApiPrices | None = None
-    fine_tune: ApiFineTune | None = None
+    prices: ApiPrices | None = Field(
+        None, description="Explicit token prices instead of the catalog's."
+    )
+    fine_tune: ApiFineTune | None = Field(
+        None, description="A provider fine-tuning job and its inference premium."
+    )
     rate_limit_rpm: Pos | None = Field(
         None, description="Provider tier requests per minute [1/min]."
     )
@@ -177,7 +188,9 @@ class Option(_Strict):
     rate_limit_tier: str | None = Field(
         None, description="Published tier, e.g. openai-tier-3 (`llmecon catalog rate-limits`)."
     )
-    on_rate_limit: Literal["infeasible", "provisioned"] = "infeasible"
+    on_rate_limit: Literal["infeasible", "provisioned"] = Field(
+        "infeasible", description="Over the limits: infeasible, or buy provisioned throughput."
+    )
     provisioned_usd_per_month: NonNeg | None = Field(
         None, description="Provisioned throughput price when over the rate limit [USD/month]."
     )
@@ -185,18 +198,22 @@ class Option(_Strict):
         None, description="Regions where the vendor can process data."
     )
     # self_hosted / slm
-    gpu: str | None = None
+    gpu: str | None = Field(None, description="Serving GPU (any alias; `llmecon catalog gpus`).")
     gpus_per_replica: int | None = Field(
         None, ge=1, le=64, description="Tensor-parallel degree; default: cheapest that fits."
     )
-    precision: Precision = "bf16"
-    kv_precision: Literal["bf16", "fp16", "fp8"] | None = None
-    pricing: PricingMode = "on_demand"
+    precision: Precision = Field("bf16", description="Weight precision.")
+    kv_precision: Literal["bf16", "fp16", "fp8"] | None = Field(
+        None, description="KV-cache precision; default fp8 with fp8 weights, else bf16."
+    )
+    pricing: PricingMode = Field("on_demand", description="How GPUs are paid for.")
     usd_per_gpu_hour: NonNeg | None = Field(
         None, description="Your GPU price; overrides the catalog [USD/GPU-hour]."
     )
-    reserved_usd_per_gpu_hour: NonNeg | None = None
-    spot_usd_per_gpu_hour: NonNeg | None = None
+    reserved_usd_per_gpu_hour: NonNeg | None = Field(
+        None, description="Committed price [USD/GPU-hour]."
+    )
+    spot_usd_per_gpu_hour: NonNeg | None = Field(None, description="Spot price [USD/GPU-hour].")
     spot_interruption_overhead: NonNeg | None = Field(
         None, description="Extra GPU-hours lost to preemption [-]."
     )
@@ -209,10 +226,10 @@ class Option(_Strict):
     amortisation_years: Pos = Field(
         4.0, description="On-prem depreciation and refresh period [years]."
     )
-    min_replicas: int = Field(1, ge=0)
-    max_replicas: int | None = Field(None, ge=1)
+    min_replicas: int = Field(1, ge=0, description="Autoscaling floor [replicas].")
+    max_replicas: int | None = Field(None, ge=1, description="Autoscaling ceiling [replicas].")
     headroom: NonNeg = Field(0.2, description="Spare capacity above load [-].")
-    autoscale: bool = True
+    autoscale: bool = Field(True, description="False: hold each month's peak fleet all day.")
     measured_requests_per_s: Pos | None = Field(
         None, description="Your measured per-replica capacity at the SLO [requests/s]."
     )
@@ -222,18 +239,23 @@ class Option(_Strict):
     architecture: dict[str, float] | None = Field(
         None, description="Explicit architecture instead of a catalog model."
     )
-    training: TrainingSpec | None = None
-    base_model_upgrade_every_months: Pos | None = None
+    training: TrainingSpec | None = Field(
+        None, description="Fine-tuning, distillation or pretraining of the served model."
+    )
     # common
     engineering_weeks: NonNeg | None = Field(None, description="Build effort [engineer-weeks].")
     eval_set_examples: NonNeg | None = Field(None, description="Evaluation examples to create [-].")
     eval_usd_per_example: NonNeg | None = Field(None, description="[USD/example]")
-    time_to_deploy_weeks: NonNeg | None = None
+    time_to_deploy_weeks: NonNeg | None = Field(
+        None, description="Build time before go-live [weeks]."
+    )
     ops_fte: NonNeg | None = Field(None, description="Serving-operations FTE at one replica [FTE].")
     ops_fte_per_100_gpus: NonNeg | None = Field(
         None, description="Extra FTE per 100 GPUs in the fleet [FTE]."
     )
-    network_storage_usd_per_month: NonNeg | None = None
+    network_storage_usd_per_month: NonNeg | None = Field(
+        None, description="Egress and storage bill [USD/month]."
+    )
     migration_every_months: Pos | None = Field(
         None, description="API deprecation / model migration interval [months]."
     )
@@ -243,12 +265,17 @@ class Option(_Strict):
     price_change_per_year: float | None = Field(
         None, ge=-0.99, le=5.0, description="API price change per year [-]."
     )
-    security_hours_per_month: NonNeg | None = None
+    security_hours_per_month: NonNeg | None = Field(
+        None, description="Patching effort [hours/month]."
+    )
     quality: Share | None = Field(
         None, description="Task success rate from your own evaluation [-]."
     )
     # hybrid
-    mode: Literal["route", "cascade"] | None = None
+    mode: Literal["route", "cascade"] | None = Field(
+        None,
+        description="Hybrid: cascade (all to the first leg, a share escalates) or route (split).",
+    )
     legs: list[str] | None = Field(
         None, description="Two option names: [first/cheap leg, second/escalation leg]."
     )
@@ -281,16 +308,21 @@ class Option(_Strict):
 
 
 class Scenario(_Strict):
-    name: str = "scenario"
-    description: str = ""
-    horizon_months: int = Field(36, ge=1, le=240)
-    discount_rate_annual: float = Field(0.08, ge=0.0, le=1.0)
-    workload: Workload
-    latency: Latency = Latency()
-    constraints: Constraints = Constraints()
-    organisation: Organisation = Organisation()
-    options: list[Option] = Field(min_length=1)
-    uncertainty: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    name: str = Field("scenario", description="Short name shown in outputs.")
+    description: str = Field("", description="What the scenario models.")
+    horizon_months: int = Field(36, ge=1, le=240, description="Months priced [months].")
+    discount_rate_annual: float = Field(0.08, ge=0.0, le=1.0, description="For NPV [1/year].")
+    workload: Workload = Field(description="Traffic: volume, tokens, shape, growth.")
+    latency: Latency = Field(Latency(), description="Serving targets for self-hosted options.")
+    constraints: Constraints = Field(Constraints(), description="Residency and quality bars.")
+    organisation: Organisation = Field(
+        Organisation(), description="Rates and bills of your organisation."
+    )
+    options: list[Option] = Field(min_length=1, description="The options to price.")
+    uncertainty: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Distributions per input path for `simulate` (see llmecon.analysis.uncertainty).",
+    )
 
     @model_validator(mode="after")
     def _names(self) -> Scenario:
@@ -430,3 +462,61 @@ def check_references(scenario: Scenario) -> None:
                 problems.append(f"{where}.{field}: {err}")
     if problems:
         raise ScenarioError(problems)
+
+
+def reference_markdown() -> str:
+    """The scenario reference (docs/SCENARIO.md), generated from the schema itself."""
+    import types
+    import typing
+
+    from pydantic.fields import FieldInfo
+
+    sections: list[tuple[str, type[BaseModel]]] = [
+        ("(top level)", Scenario),
+        ("workload", Workload),
+        ("latency", Latency),
+        ("constraints", Constraints),
+        ("organisation", Organisation),
+        ("options[]", Option),
+        ("options[].prices", ApiPrices),
+        ("options[].fine_tune", ApiFineTune),
+        ("options[].training", TrainingSpec),
+    ]
+
+    def fmt(ann: Any) -> str:
+        origin, args = typing.get_origin(ann), typing.get_args(ann)
+        if origin is typing.Annotated:
+            return fmt(args[0])
+        if origin is typing.Literal:
+            return " \\| ".join(repr(a) for a in args)
+        if origin in (typing.Union, types.UnionType):
+            return " \\| ".join(fmt(a) for a in args if a is not type(None)) + " (optional)"
+        if origin in (list, dict):
+            return f"{origin.__name__}[{', '.join(fmt(a) for a in args)}]"
+        return getattr(ann, "__name__", str(ann))
+
+    def default_text(f: FieldInfo) -> str:
+        if f.default_factory is not None:
+            return "`{}`"
+        if f.is_required() or f.default is None:
+            return ""
+        if isinstance(f.default, BaseModel):
+            return "see below"
+        return f"`{f.default!r}`"
+
+    lines = [
+        "# Scenario reference",
+        "",
+        "Generated from `llmecon.scenario` by `llmecon.scenario.reference_markdown()`; a test",
+        "keeps it in step with the code. Unknown keys are rejected. An empty default means the",
+        "field is required or, when optional, that llmecon fills it in and lists the value it",
+        "used under the option's `assumptions`.",
+        "",
+    ]
+    for title, model in sections:
+        lines += [f"## {title}", "", "| field | type | default | meaning |", "|---|---|---|---|"]
+        for name, f in model.model_fields.items():
+            desc = (f.description or "").replace("|", "\\|")
+            lines.append(f"| `{name}` | {fmt(f.annotation)} | {default_text(f)} | {desc} |")
+        lines.append("")
+    return "\n".join(lines)
