@@ -98,7 +98,7 @@ def test_api_price_with_cache_and_batch() -> None:
     assert (p.input_per_mtok, p.cached_input_per_mtok, p.output_per_mtok) == (2.5, 1.25, 10.0)
     assert (p.batch_input_per_mtok, p.batch_output_per_mtok) == (1.25, 5.0)
     s = api_price("claude-sonnet-4-5", "anthropic")
-    assert s.tiers == ((200000, 6.0, 22.5),)
+    assert s.tiers == ((200000, 6.0, 22.5, 0.6),)
 
 
 def test_fact_lookup() -> None:

@@ -208,3 +208,71 @@ def test_api_cost_per_request_properties(
     # no batch discount gives the undiscounted price
     full = float(dep.api_cost_per_request(i, o, s, p_in, p_c, p_out))
     assert c <= full * (1 + 1e-12) + 1e-18
+
+
+def test_owned_fleet_keeps_gpus_once_bought() -> None:
+    from llmecon.perf.capacity import owned_fleet
+
+    assert owned_fleet(np.array([1.0, 3.0, 2.0, 4.0])).tolist() == [1.0, 3.0, 3.0, 4.0]
+
+
+def test_purchase_cash_flows_refresh_and_book_value() -> None:
+    from llmecon.pillars.sustainability import purchase_cash_flows
+
+    # $100 bought in month 0 and $50 in month 5; 18 months; 12-month life
+    p = np.zeros(18)
+    p[0], p[5] = 100.0, 50.0
+    refresh, residual = purchase_cash_flows(p, 12)
+    expected = np.zeros(18)
+    expected[12] = 100.0  # month-0 tranche bought again at month 12
+    expected[17] = 50.0  # month-5 tranche at month 17
+    assert refresh.tolist() == expected.tolist()
+    # month-0 tranche: latest purchase month 12, 6 months old at the end -> 1 - 6/12 = 50 %
+    # month-5 tranche: latest purchase month 17, 1 month old -> 1 - 1/12 of $50 = $45.83
+    assert float(residual) == pytest.approx(100 * 0.5 + 50 * 11 / 12)
+
+
+def test_onprem_buys_gpus_as_growth_needs_them() -> None:
+    from llmecon import evaluate, parse_scenario
+
+    s = parse_scenario(
+        {
+            "horizon_months": 12,
+            "discount_rate_annual": 0.0,
+            "workload": {
+                "requests_per_month": 1e6,
+                "input_tokens": 100,
+                "output_tokens": 10,
+                "monthly_growth": 0.2,
+                "peak_to_average": 1.0,
+            },
+            "options": [
+                {
+                    "name": "p",
+                    "kind": "self_hosted",
+                    "model": "llama-3.1-8b",
+                    "gpu": "H100",
+                    "pricing": "on_prem",
+                    "capex_usd_per_gpu": 1000.0,
+                    "gpus_per_replica": 1,
+                    "measured_requests_per_s": 0.5,
+                    "headroom": 0.0,
+                    "amortisation_years": 10,
+                }
+            ],
+        }
+    )
+    dev_cf = evaluate(s).option("p").pillars["development"]
+    # replicas = ceil(1e6 * 1.2^m / 730.5 h / 3600 s / 0.5 rps): month 0 -> ceil(0.760) = 1,
+    # month 11 -> ceil(0.760 * 1.2^11 = 5.65) = 6: six GPUs bought over the year, not on day 0
+    rate0 = 1e6 / 730.5 / 3600 / 0.5
+    need = np.ceil(rate0 * 1.2 ** np.arange(12) - 1e-9)
+    bought = np.diff(need, prepend=0.0) * 1000.0
+    life = 120.0  # months; residual of each tranche: 1 - age / life
+    age = 12 - np.arange(12)
+    bought_with_credit = bought.copy()
+    bought_with_credit[-1] -= float((bought * (1 - age / life)).sum())
+    assert need[-1] == 6
+    build = dev_cf[0] - bought[0]  # engineering, eval set: paid in month 0
+    assert dev_cf[1:].tolist() == pytest.approx(bought_with_credit[1:].tolist())
+    assert build > 0

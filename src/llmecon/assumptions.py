@@ -92,7 +92,7 @@ _BY_KIND: dict[str, tuple[tuple[float, ...], str]] = {
         "llmecon judgement: ~1 minute of expert review per example",
     ),
     "ops_fte": (
-        (0.05, 0.05, 0.25, 0.25, 0.25),
+        (0.05, 0.05, 0.25, 0.25, 0.0),
         "llmecon judgement: on-call share of one FTE for one replica",
     ),
     "ops_fte_per_100_gpus": (
@@ -104,11 +104,11 @@ _BY_KIND: dict[str, tuple[tuple[float, ...], str]] = {
         "not included: set your egress and storage bill",
     ),
     "migration_weeks": (
-        (2, 2, 4, 4, 2),
+        (2, 2, 4, 4, 0),
         "llmecon judgement: re-evaluation and prompt rework per migration",
     ),
     "security_hours_per_month": (
-        (0, 0, 8, 8, 8),
+        (0, 0, 8, 8, 0),
         "llmecon judgement: patching the serving stack and images",
     ),
     "spot_interruption_overhead": (

@@ -42,6 +42,7 @@ from llmecon.perf.replica import build_replica
 from llmecon.pillars import deployment as dep
 from llmecon.pillars import development as dev
 from llmecon.pillars import sustainability as sus
+from llmecon.pillars.discount import discount_factors
 from llmecon.scenario import Option, Scenario
 
 F = NDArray[np.float64]
@@ -81,11 +82,13 @@ class _Ctx:
         self.p = f"options.{option.name}"
         self.months = self.s.horizon_months
         self.scale = traffic_scale
-        self.reasons: list[str] = []
+        self.reasons: list[str] = []  # fail every sample
+        self.sample_reasons: list[str] = []  # fail the samples in ``bad``
         self.warnings: list[str] = []
         self.details: dict[str, Any] = {}
         #: samples that fail a sample-dependent check (rate limit, replicas, SLO)
         self.bad: NDArray[np.bool_] = np.zeros(inputs.shape, dtype=bool)
+        #: rate limits that apply: the user's, plus the published tier's
         self.limits: set[str] = {
             k for k in ("rate_limit_rpm", "rate_limit_tpm") if getattr(option, k) is not None
         }
@@ -97,7 +100,9 @@ class _Ctx:
         if not m.any():
             return
         self.bad = self.bad | m
-        self.reasons.append(reason if m.all() else f"{reason} (in {m.mean():.0%} of samples)")
+        self.sample_reasons.append(
+            reason if m.all() else f"{reason} (in {m.mean():.0%} of samples)"
+        )
 
     def get(self, field_: str, default: Any = None) -> F:
         return self.inp.get(f"{self.p}.{field_}", default, owner=self.o.name)
@@ -172,12 +177,17 @@ def _slo_point(
 # --------------------------------------------------------------------------- common pieces
 
 
-def _development_common(c: _Ctx) -> F:
+def _development_common(c: _Ctx, at_least_weeks: float = 0.0) -> F:
     rate = c.org("engineer_usd_per_hour")
     build = dev.engineering_cost(c.opt("engineering_weeks"), rate)
     evalset = dev.per_example_cost(c.opt("eval_set_examples"), c.opt("eval_usd_per_example"))
-    weeks = c.opt("time_to_deploy_weeks")
-    delay = dev.delay_cost(weeks, c.inp.get("organisation.cost_of_delay_usd_per_month"))
+    weeks = np.maximum(c.opt("time_to_deploy_weeks"), at_least_weeks)
+    # a hybrid's legs go live with it: the hybrid pays the cost of delay once
+    delay = (
+        0.0
+        if c.as_leg
+        else dev.delay_cost(weeks, c.inp.get("organisation.cost_of_delay_usd_per_month"))
+    )
     c.details["time_to_deploy_weeks"] = float(np.mean(weeks))
     return c.at(0, build + evalset + delay)
 
@@ -215,14 +225,19 @@ def _shared_upkeep(c: _Ctx, traced_requests: F) -> F:
     return np.asarray(obs + compliance)
 
 
-def _quality(c: _Ctx, requests: F) -> F:
-    """Failure cost when the option's success rate is known [USD/month]."""
-    q = c.o.quality
-    if q is None:
+def _quality(c: _Ctx, requests: F, quality: float | F | None = None) -> F:
+    """Failure cost when the success rate is known [USD/month]: ``R_m (1 - q) c_fail``.
+
+    A hybrid's legs are not charged: the hybrid charges its blended quality once."""
+    if c.as_leg:
         return c.zeros()
+    if quality is None:
+        if c.o.quality is None:
+            return c.zeros()
+        quality = c.get("quality")
     return np.asarray(
         requests
-        * (1.0 - c.get("quality")[..., None])
+        * (1.0 - np.asarray(quality)[..., None])
         * c.inp.get("organisation.cost_per_failure_usd")[..., None]
     )
 
@@ -253,31 +268,28 @@ def _residency(c: _Ctx, vendor_hosted: bool) -> None:
 
 
 def _catalog_api(c: _Ctx) -> ApiPrice | None:
+    """Register the catalog's prices as the values behind ``prices.*`` (user prices win; when
+    the user gives a ``prices`` block the catalog fills only the batch discount)."""
     if c.o.model is None:
         return None
     price = api_price(c.o.model, c.o.provider)
-    paths = {
-        "prices.input_per_mtok": price.input_per_mtok,
-        "prices.output_per_mtok": price.output_per_mtok,
-        "prices.cached_input_per_mtok": price.cached_input_per_mtok
-        if price.cached_input_per_mtok is not None
-        else price.input_per_mtok,
-    }
+    paths: dict[str, float] = {}
+    if c.o.prices is None:
+        paths["prices.input_per_mtok"] = price.input_per_mtok
+        paths["prices.output_per_mtok"] = price.output_per_mtok
+        if price.cached_input_per_mtok is not None:
+            paths["prices.cached_input_per_mtok"] = price.cached_input_per_mtok
     if price.batch_input_per_mtok:
         paths["prices.batch_discount"] = 1.0 - price.batch_input_per_mtok / price.input_per_mtok
     for k, v in paths.items():
         c.inp.catalog.setdefault(f"{c.p}.{k}", (v, price.source))
+    cached = price.cached_input_per_mtok
     c.inp.source(
         c.o.name,
         f"{price.provider}/{price.model}: ${price.input_per_mtok:g} in, "
-        f"${price.cached_input_per_mtok if price.cached_input_per_mtok is not None else price.input_per_mtok:g} cached, "
+        f"{'$' + format(cached, 'g') if cached is not None else 'no'} cached, "
         f"${price.output_per_mtok:g} out per 1M tokens ({price.source}; as of {price.as_of})",
     )
-    if price.cached_input_per_mtok is None:
-        c.inp.note(
-            c.o.name,
-            "no cached-input price in the catalog: cached tokens billed at the input price",
-        )
     return price
 
 
@@ -286,26 +298,29 @@ def _api(c: _Ctx) -> OptionCost:
     requests = c.requests()
     i, o = c.wl("input_tokens"), c.wl("output_tokens")
     p_in, p_out = c.get("prices.input_per_mtok"), c.get("prices.output_per_mtok")
-    cached_path = f"{c.p}.prices.cached_input_per_mtok"
-    cached_default = (
-        c.o.prices is None or c.o.prices.cached_input_per_mtok is None
-    ) and cached_path not in c.inp.catalog
-    p_cached = c.get(
-        "prices.cached_input_per_mtok",
-        lambda: A.Default(
-            c.inp.base(f"{c.p}.prices.input_per_mtok"),
-            "no cached price given: cached tokens at the input price",
-        ),
-    )
-    if cached_default and cached_path not in c.inp.overrides:
-        p_cached = p_in  # follows a sampled input price (float() of an array raised before)
+    cached_known = (
+        c.o.prices is not None and c.o.prices.cached_input_per_mtok is not None
+    ) or f"{c.p}.prices.cached_input_per_mtok" in c.inp.catalog
+    if cached_known:
+        p_cached = c.get("prices.cached_input_per_mtok")
+    else:
+        # no cached price: cached tokens cost the input price (and follow it when swept)
+        c.inp.note(c.o.name, "no cached-input price known: cached tokens billed at the input price")
+        p_cached = p_in
     if price is not None and price.tiers and c.o.prices is None:
-        threshold, t_in, t_out = price.tiers[0]
-        if c.s.workload.input_tokens >= threshold:
-            p_in, p_out = np.asarray(t_in), np.asarray(t_out)
+        threshold, t_in, t_out, t_cached = price.tiers[0]
+        if c.s.workload.input_tokens > threshold:
+            # the tier scales the (possibly swept) base prices by its published ratio
+            p_in = p_in * (t_in / price.input_per_mtok)
+            p_out = p_out * (t_out / price.output_per_mtok)
+            base_cached = price.cached_input_per_mtok or price.input_per_mtok
+            p_cached = p_cached * (
+                (t_cached or t_in * base_cached / price.input_per_mtok) / base_cached
+            )
             c.inp.note(
                 c.o.name,
-                f"mean prompt {c.s.workload.input_tokens:g} tokens >= {threshold} tier: long-context prices ${t_in:g}/${t_out:g}",
+                f"mean prompt {c.s.workload.input_tokens:g} tokens > {threshold} tier: "
+                f"long-context prices ${t_in:g} in / ${t_out:g} out per 1M tokens",
             )
     batch_share = c.wl("batch_share")
     discount = (
@@ -340,6 +355,11 @@ def _api(c: _Ctx) -> OptionCost:
         np.mean((requests * per_req[..., None]).sum(axis=-1))
     )
     c.details["api_bill_usd"] = float(np.mean(bill.sum(axis=-1)))
+    df = discount_factors(c.months, c.inp.get("discount_rate_annual"))
+    c.details["api_bill_npv_usd"] = float(np.mean((bill * df).sum(axis=-1)))
+    c.details["api_bill_flat_npv_usd"] = float(
+        np.mean((requests * per_req[..., None] * df).sum(axis=-1))
+    )
     c.details["price_change_per_year"] = float(np.mean(trend))
 
     deployment = (
@@ -365,24 +385,33 @@ def _api(c: _Ctx) -> OptionCost:
 def _tier_limits(c: _Ctx) -> None:
     """Put the published limits of the option's tier into the catalog values."""
     tier = rate_limit(c.o.rate_limit_tier or "", c.o.model or "")
-    tpm = tier.tpm if tier.tpm is not None else tier.input_tpm
-    for key, value in (("rate_limit_rpm", tier.rpm), ("rate_limit_tpm", tpm)):
+    limits = {
+        "rate_limit_rpm": tier.rpm,
+        "rate_limit_tpm": tier.tpm,
+        "rate_limit_input_tpm": tier.input_tpm,
+        "rate_limit_output_tpm": tier.output_tpm,
+    }
+    for key, value in limits.items():
         if value is not None:
             c.inp.catalog.setdefault(f"{c.p}.{key}", (value, tier.source))
             c.limits.add(key)
-    kind = "tokens" if tier.tpm is not None else "input tokens"
+    shown = ", ".join(f"{k.removeprefix('rate_limit_')} {v:,.0f}" for k, v in limits.items() if v)
     c.inp.source(
         c.o.name,
-        f"{tier.tier_id} limits for {tier.model}: {tier.rpm or '-'} requests/min, "
-        f"{tpm or '-'} {kind}/min ({tier.source}; as of {tier.as_of})",
+        f"{tier.tier_id} limits for {tier.model}: {shown} ({tier.source}; as of {tier.as_of})",
     )
 
 
 def _rate_limits(c: _Ctx, requests: F) -> F:
-    """Provisioned-throughput cost, or an infeasibility, when peak traffic passes the tier."""
+    """Provisioned-throughput cost, or an infeasibility, when peak traffic passes the tier.
+
+    A combined ``tpm`` limit counts input + output tokens; where a tier publishes separate
+    input and output limits (Anthropic), input counts only uncached tokens (cache reads do not
+    count against it) and output is checked on its own.
+    """
     if c.o.rate_limit_tier is not None:
         _tier_limits(c)
-    if c.o.rate_limit_rpm is None and c.o.rate_limit_tpm is None and c.o.rate_limit_tier is None:
+    if not c.limits:
         c.inp.note(
             c.o.name,
             f"rate limits not checked: set {c.p}.rate_limit_tier (e.g. openai-tier-3) or "
@@ -392,22 +421,34 @@ def _rate_limits(c: _Ctx, requests: F) -> F:
     # max_h(R / s * w_h) = R / s * max_h w_h exactly: no (..., M, 24) array (perf)
     peak_rps = cap.hourly_rate(requests, c.hourly_weights().max(keepdims=True)).max(axis=-1)
     rpm = peak_rps * 60.0
-    tpm = rpm * (c.wl("input_tokens") + c.wl("output_tokens"))[..., None]
+    i, o = c.wl("input_tokens")[..., None], c.wl("output_tokens")[..., None]
+    loads = {
+        "rate_limit_rpm": (rpm, "requests/min"),
+        "rate_limit_tpm": (rpm * (i + o), "tokens/min"),
+        "rate_limit_input_tpm": (
+            rpm * i * (1.0 - c.wl("cached_input_share")[..., None]),
+            "uncached input tokens/min",
+        ),
+        "rate_limit_output_tpm": (rpm * o, "output tokens/min"),
+    }
     over = np.zeros(rpm.shape, dtype=bool)
-    if "rate_limit_rpm" in c.limits:
-        over |= rpm > c.get("rate_limit_rpm")[..., None]
-    if "rate_limit_tpm" in c.limits:
-        over |= tpm > c.get("rate_limit_tpm")[..., None]
+    passed = []
+    for key in sorted(c.limits):
+        load, unit = loads[key]
+        hit = load > c.get(key)[..., None]
+        if hit.any():
+            passed.append(f"{np.max(load):,.0f} {unit} > {float(np.min(c.get(key))):,.0f}")
+        over |= hit
     c.details["peak_requests_per_min"] = float(np.max(rpm))
-    c.details["peak_tokens_per_min"] = float(np.max(tpm))
+    c.details["peak_tokens_per_min"] = float(np.max(loads["rate_limit_tpm"][0]))
     if not over.any():
         return c.zeros()
     first = int(np.argmax(over.reshape(-1, c.months).any(axis=0)))
     if c.o.on_rate_limit == "infeasible" or c.o.provisioned_usd_per_month is None:
         c.fail_where(
             over.any(axis=-1),
-            f"peak load {np.max(rpm):,.0f} requests/min, {np.max(tpm):,.0f} tokens/min exceeds the tier's "
-            f"limits from month {first} (a higher {c.p}.rate_limit_tier or rate_limit_rpm/tpm, or "
+            f"peak load passes the tier's limits from month {first}: {'; '.join(passed)} "
+            f"(a higher {c.p}.rate_limit_tier or rate_limit_rpm/tpm, or "
             f"on_rate_limit: provisioned with provisioned_usd_per_month)",
         )
         return c.zeros()
@@ -565,17 +606,18 @@ def _serving_cost(
             )
             c.inp.note(
                 o.name,
-                f"{c.p}.capex_usd_per_gpu = {gpu.list_price_usd:,.0f} ({gpu.list_price_note}; GPU only, no server share)",
+                f"{c.p}.capex_usd_per_gpu = {gpu.list_price_usd:,.0f} ({gpu.list_price_note}; the GPU alone: add your server share)",
             )
         if o.capex_usd_per_gpu is None and gpu.list_price_usd is None:
             c.reasons.append(f"no public price for {gpu.name}: set {c.p}.capex_usd_per_gpu")
             return zeros, zeros, zeros, info
-        owned = np.max(summary.peak, axis=-1) * tp
+        # buy GPUs as the peak first needs them (growth), refresh each tranche every life
+        owned = cap.owned_fleet(summary.peak * tp)
         per_gpu = c.get("capex_usd_per_gpu")
-        capex = owned * per_gpu
-        life = c.get("amortisation_years") * 12.0
-        capex_cf = c.at(0, capex) - c.at(c.months - 1, sus.residual_value(capex, c.months, life))
-        refresh = sus.periodic(c.months, life, capex)
+        purchases = np.diff(owned, axis=-1, prepend=0.0) * per_gpu[..., None]
+        life = round(float(np.mean(c.get("amortisation_years"))) * 12.0)
+        refresh, residual = sus.purchase_cash_flows(purchases, life)
+        capex_cf = purchases - c.at(c.months - 1, residual)
         tdp = gpu.tdp_w if gpu.tdp_w is not None else np.nan
         if gpu.tdp_w is None:
             c.reasons.append(f"no published TDP for {gpu.name}: on-prem power cannot be priced")
@@ -583,9 +625,11 @@ def _serving_cost(
             hours, owned, tdp, c.org("pue"), c.org("electricity_usd_per_kwh")
         )
         c.inp.note(o.name, "on-prem idle GPUs draw 30 % of TDP (llmecon judgement)")
-        colo = (owned * tdp / 1000.0 * c.org("colocation_usd_per_kw_month"))[..., None] + zeros
+        colo = owned * tdp / 1000.0 * c.org("colocation_usd_per_kw_month")[..., None] + zeros
         gpu_cost = energy + colo
-        info["owned_gpus"] = float(np.mean(owned))
+        c.details["_staff_gpus"] = owned  # people look after every installed GPU
+        capex = purchases.sum(axis=-1)
+        info["owned_gpus"] = float(np.mean(owned[..., -1]))
         info["capex_usd"] = float(np.mean(capex))
     else:
 
@@ -634,7 +678,7 @@ def _serving_cost(
             )
     mean_gpus = hours / cap.HOURS_PER_MONTH
     info["mean_gpus_month0"] = float(np.mean(mean_gpus[..., 0]))
-    c.details["_mean_gpus"] = mean_gpus
+    c.details["_mean_gpus"] = c.details.pop("_staff_gpus", mean_gpus)
     return gpu_cost, capex_cf, refresh, info
 
 
@@ -803,10 +847,13 @@ def _training(c: _Ctx, model: ModelArch, serving_gpu: GPU) -> tuple[F, F]:
             teacher or "",
             t.teacher_provider or (apis[0].provider if t.teacher_model is None else None),
         )
+        # the teacher reads and writes each example's tokens in the workload's proportion
+        w = c.s.workload
+        in_share = w.input_tokens / max(w.input_tokens + w.output_tokens, 1.0)
         data = dev.distillation_data_cost(
             examples,
-            c.s.workload.input_tokens,
-            c.s.workload.output_tokens,
+            per_ex * in_share,
+            per_ex * (1.0 - in_share),
             tp_price.input_per_mtok,
             tp_price.output_per_mtok,
         )
@@ -851,6 +898,8 @@ def _training(c: _Ctx, model: ModelArch, serving_gpu: GPU) -> tuple[F, F]:
 
 
 def _hybrid(c: _Ctx, inputs: Inputs) -> OptionCost:
+    """Both legs at their traffic shares, plus the hybrid's own build, router, tracing and
+    compliance (priced once), and failures at the blended quality."""
     o = c.o
     first, second = (c.s.option(n) for n in (o.legs or []))
     share = c.get("escalation_share")
@@ -865,20 +914,31 @@ def _hybrid(c: _Ctx, inputs: Inputs) -> OptionCost:
     # a cascade traces the escalated requests twice (both legs answer them)
     traced = requests * (1.0 + share[..., None]) if o.mode != "route" else requests
     router = requests * c.get("router_usd_per_mrequests")[..., None] / 1e6
-    development = sum((leg.development for leg in legs), c.zeros()) + dev.engineering_cost(
-        c.opt("engineering_weeks"), c.org("engineer_usd_per_hour")
-    )[..., None] * (np.arange(c.months) == 0)
-    deployment = sum((leg.deployment for leg in legs), c.zeros()) + router
-    sustainability = sum((leg.sustainability for leg in legs), c.zeros()) + _shared_upkeep(
+    q1, q2 = legs[0].quality, legs[1].quality
+    quality: float | F | None = None
+    if o.quality is not None:
+        quality = c.get("quality")
+    elif q1 is not None and q2 is not None:
+        # cascade: the share escalated is answered by the second leg; route: split
+        quality = q1 * (1.0 - share) + q2 * share
+    staff = dep.ops_staff_cost(c.opt("ops_fte"), 0.0, 0.0, c.org("ops_engineer_usd_per_year"))
+    leg_weeks = max(leg.deploy_weeks for leg in legs)  # it goes live when both legs are ready
+    development = sum((leg.development for leg in legs), c.zeros()) + _development_common(
+        c, leg_weeks
+    )
+    deployment = (
+        sum((leg.deployment for leg in legs), c.zeros())
+        + router
+        + staff
+        + c.opt("network_storage_usd_per_month")[..., None]
+        + _quality(c, requests, quality)
+    )
+    sustainability = sum((leg.sustainability for leg in legs), c.zeros()) + _sustainability_common(
         c, traced
     )
     for leg in legs:
         c.reasons.extend(f"leg {leg.name}: {r}" for r in leg.infeasible_reasons)
-    q1, q2 = first.quality, second.quality
-    quality = None
-    if q1 is not None and q2 is not None:
-        s = float(np.mean(share))
-        quality = q1 * (1 - s) + q2 * s
+    c.bad = c.bad | ~np.broadcast_to(legs[0].feasible & legs[1].feasible, c.inp.shape)
     c.details["legs"] = {
         leg.name: {
             "traffic_share": float(np.mean(x)),
@@ -886,13 +946,22 @@ def _hybrid(c: _Ctx, inputs: Inputs) -> OptionCost:
         }
         for leg, x in zip(legs, (s_first, share), strict=True)
     }
-    c.details["time_to_deploy_weeks"] = max(
-        leg.details.get("time_to_deploy_weeks", 0.0) for leg in legs
-    )
-    result = _finish(c, development, deployment, sustainability)
-    result.quality = quality
-    result.feasible = result.feasible & legs[0].feasible & legs[1].feasible
-    return result
+    for key in (
+        "api_bill_usd",
+        "api_bill_flat_prices_usd",
+        "api_bill_npv_usd",
+        "api_bill_flat_npv_usd",
+    ):
+        if any(key in leg.details for leg in legs):
+            c.details[key] = sum(leg.details.get(key, 0.0) for leg in legs)
+    trend = [
+        leg.details["price_change_per_year"]
+        for leg in legs
+        if "price_change_per_year" in leg.details
+    ]
+    if trend:
+        c.details["price_change_per_year"] = trend[0]
+    return _finish(c, development, deployment, sustainability, quality)
 
 
 def _own(x: F, full: tuple[int, ...], pillars: tuple[F, ...]) -> F:
@@ -910,19 +979,22 @@ def _own(x: F, full: tuple[int, ...], pillars: tuple[F, ...]) -> F:
     return np.broadcast_to(x, full).astype(float)
 
 
-def _finish(c: _Ctx, development: F, deployment: F, sustainability: F) -> OptionCost:
+def _finish(
+    c: _Ctx, development: F, deployment: F, sustainability: F, quality: float | F | None = None
+) -> OptionCost:
     shape = c.inp.shape
-    per_sample = c.bad.any() and not c.bad.all()
-    feasible = ~c.bad if per_sample else np.full(shape, not c.reasons, dtype=bool)
+    q = c.o.quality if quality is None else quality
     cons = c.s.constraints
-    if cons.min_quality is not None:
-        if c.o.quality is None and c.o.kind != "hybrid":
+    if cons.min_quality is not None and not c.as_leg:  # a hybrid checks its blended quality
+        if q is None:
             c.warnings.append(
                 f"quality unknown: cannot check min_quality {cons.min_quality:g}; set {c.p}.quality from your evaluation"
             )
-        elif c.o.quality is not None and c.o.quality < cons.min_quality:
-            c.reasons.append(f"quality {c.o.quality:g} is below the minimum {cons.min_quality:g}")
-            feasible[...] = False
+        elif float(np.mean(q)) < cons.min_quality:
+            c.reasons.append(
+                f"quality {float(np.mean(q)):.3g} is below the minimum {cons.min_quality:g}"
+            )
+    feasible = ~c.bad & np.full(shape, not c.reasons, dtype=bool)
     full = (*shape, c.months)
     pillars = (development, deployment, sustainability)
     return OptionCost(
@@ -932,10 +1004,10 @@ def _finish(c: _Ctx, development: F, deployment: F, sustainability: F) -> Option
         deployment=_own(deployment, full, pillars),
         sustainability=_own(sustainability, full, pillars),
         feasible=feasible,
-        infeasible_reasons=list(dict.fromkeys(c.reasons)),
+        infeasible_reasons=list(dict.fromkeys(c.reasons + c.sample_reasons)),
         warnings=c.warnings,
         details=c.details,
-        quality=c.o.quality,
+        quality=None if q is None else float(np.mean(q)),
         deploy_weeks=float(c.details.get("time_to_deploy_weeks", 0.0)),
     )
 

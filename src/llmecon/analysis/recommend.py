@@ -1,7 +1,9 @@
 """Rank the feasible options and say why, in numbers.
 
 Ranking: by NPV, or by NPV per successful task when every feasible option has a quality
-(success rate) from the user's evaluation. Reasons name the dominant cost drivers; the
+(success rate) from the user's evaluation and failures are not already priced
+(``organisation.cost_per_failure_usd`` is 0: otherwise the NPV holds the failures and dividing
+by quality would count them twice). Reasons name the dominant cost drivers; the
 framework's questions (volume, predictability, latency, privacy) are answered for the scenario.
 """
 
@@ -21,16 +23,22 @@ def _usd(x: float) -> str:
         return f"${x / 1e6:,.2f}M"
     if a >= 1e4:
         return f"${x / 1e3:,.0f}k"
-    return f"${x:,.0f}"
+    if a >= 10 or a == 0:
+        return f"${x:,.0f}"
+    return f"${x:.3g}"
 
 
 def _m(x: object) -> float:
     return float(np.mean(np.asarray(x, dtype=float)))
 
 
-def _score(o: OptionResult, by_quality: bool) -> float:
-    npv = _m(o.npv_usd)
-    return npv / o.quality if by_quality and o.quality else npv
+def _score(o: OptionResult, by_quality: bool, npv: float | None = None) -> float:
+    """NPV, or NPV / quality (a quality of 0 never wins)."""
+    value = _m(o.npv_usd) if npv is None else npv
+    if not by_quality:
+        return value
+    q = o.quality or 0.0
+    return value / q if q > 0 else float("inf")
 
 
 def _driver(o: OptionResult) -> str:
@@ -40,8 +48,11 @@ def _driver(o: OptionResult) -> str:
     share = totals[top] / total
     d = o.details
     extra = ""
-    if top == "deployment" and "api_bill_usd" in d:
+    if top == "deployment" and "api_cost_per_request_usd" in d:
         extra = f": token bill {_usd(d['api_bill_usd'])} at ${d['api_cost_per_request_usd'] * 1000:.3g} per 1k requests"
+    elif top == "deployment" and "legs" in d:
+        legs = ", ".join(f"{k} {_usd(v['total_usd'])}" for k, v in d["legs"].items())
+        extra = f": legs {legs}"
     elif top == "deployment" and "per_replica" in d:
         util = d.get("utilization_month0")
         extra = (
@@ -61,7 +72,7 @@ def _questions(ev: Evaluation) -> dict[str, str]:
     hosted = [
         o
         for o in ev.options
-        if o.kind in ("self_hosted", "slm") and "utilization_month0" in o.details
+        if o.kind in ("self_hosted", "slm") and o.feasible and "utilization_month0" in o.details
     ]
     util = max((o.details["utilization_month0"] for o in hosted), default=None)
     vol = f"{w.requests_per_month:,.0f} requests/month ({tokens / 1e6:,.0f}M tokens)"
@@ -107,7 +118,11 @@ def recommend(ev: Evaluation) -> Recommendation:
 
     feasible = [o for o in ev.options if o.feasible]
     infeasible = {o.name: o.infeasible_reasons for o in ev.options if not o.feasible}
-    by_quality = bool(feasible) and all(o.quality is not None for o in feasible)
+    failures_priced = ev.scenario.organisation.cost_per_failure_usd > 0
+    by_quality = (
+        bool(feasible) and all(o.quality is not None for o in feasible) and not failures_priced
+    )
+    successes = float(np.mean(np.asarray(ev.requests).sum(axis=-1)))
     ranked = sorted(feasible, key=lambda o: _score(o, by_quality))
     reasons: list[str] = []
     basis = "npv_per_success" if by_quality else "npv"
@@ -118,25 +133,31 @@ def recommend(ev: Evaluation) -> Recommendation:
         )
         return Recommendation(None, basis, [], reasons, _questions(ev), infeasible)
     best = ranked[0]
-    label = "NPV per successful task" if by_quality else "NPV"
+    label = "NPV per 1,000 successful tasks" if by_quality else "NPV"
+    per = successes / 1e3 if by_quality else 1.0  # NPV / q / (requests / 1000)
     if len(ranked) > 1:
         nxt = ranked[1]
-        a, b = _score(best, by_quality), _score(nxt, by_quality)
+        a, b = _score(best, by_quality) / per, _score(nxt, by_quality) / per
         reasons.append(
             f"{best.name} has the lowest {label} over {ev.months} months: {_usd(a)} vs {_usd(b)} for {nxt.name} "
             f"({(b - a) / max(abs(b), 1e-9):.0%} less)"
         )
     else:
         reasons.append(
-            f"{best.name} is the only feasible option ({label} {_usd(_score(best, by_quality))})"
+            f"{best.name} is the only feasible option ({label} {_usd(_score(best, by_quality) / per)})"
         )
     reasons.append(_driver(best))
     if len(ranked) > 1:
         reasons.append(_driver(ranked[1]))
+    # the same ranking with API prices held flat: swap each option's discounted bill
     flat = {
-        o.name: _m(o.npv_usd)
-        + o.details.get("api_bill_flat_prices_usd", 0.0)
-        - o.details.get("api_bill_usd", 0.0)
+        o.name: _score(
+            o,
+            by_quality,
+            _m(o.npv_usd)
+            + o.details.get("api_bill_flat_npv_usd", 0.0)
+            - o.details.get("api_bill_npv_usd", 0.0),
+        )
         for o in ranked
     }
     flat_best = min(flat, key=lambda k: flat[k])
@@ -161,6 +182,8 @@ def recommend(ev: Evaluation) -> Recommendation:
         reasons.append(
             "ranked by cost per successful task because every feasible option has a measured quality"
         )
+    elif failures_priced and all(o.quality is not None for o in feasible):
+        reasons.append("ranked by NPV, which already prices each failure at cost_per_failure_usd")
     for name, why in infeasible.items():
         if why:
             reasons.append(f"{name} is infeasible: {why[0]}")

@@ -5,23 +5,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from llmecon.pillars.discount import discount_factors, npv
+
 F = NDArray[np.float64]
 
-
-def discount_factors(months: int, annual_rate: ArrayLike) -> F:
-    """Monthly discount factors ``v_m = (1 + r)^(-m / 12)``, m = 0..M-1 (month 0 undiscounted).
-
-    annual_rate [1/year] -> (..., M) [-].
-    """
-    m = np.arange(months, dtype=float)
-    r = np.asarray(annual_rate, dtype=float)[..., None]
-    return np.asarray((1.0 + r) ** (-m / 12.0))
-
-
-def npv(cash_flows: ArrayLike, annual_rate: ArrayLike) -> F:
-    """Net present value of monthly costs: ``NPV = sum_m CF_m (1 + r)^(-m/12)``. [USD]"""
-    cf = np.asarray(cash_flows, dtype=float)
-    return np.asarray((cf * discount_factors(cf.shape[-1], annual_rate)).sum(axis=-1))
+__all__ = ["cumulative", "discount_factors", "npv", "per_unit"]
 
 
 def cumulative(cash_flows: ArrayLike) -> F:

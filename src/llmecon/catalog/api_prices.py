@@ -38,9 +38,9 @@ class ApiPrice:
     cache_write_per_mtok: float | None
     batch_input_per_mtok: float | None
     batch_output_per_mtok: float | None
-    #: (threshold input tokens per request, input, output) above which the whole request is
-    #: billed at the tier's prices.
-    tiers: tuple[tuple[int, float, float], ...]
+    #: (threshold input tokens per request, input, output, cached input) above which the
+    #: whole request is billed at the tier's prices.
+    tiers: tuple[tuple[int, float, float, float | None], ...]
     context_window: int | None
     deprecated: bool
     source: str
@@ -58,17 +58,21 @@ def _base(value: Any) -> float | None:
     return float(value) if isinstance(value, Decimal | int | float) else None
 
 
-def _tiers(prices: Any) -> tuple[tuple[int, float, float], ...]:
-    inp, out = prices.input_mtok, prices.output_mtok
+def _tiers(prices: Any) -> tuple[tuple[int, float, float, float | None], ...]:
+    inp, out, cached = prices.input_mtok, prices.output_mtok, prices.cache_read_mtok
     if not isinstance(inp, gp_types.TieredPrices):
         return ()
-    out_tiers = (
-        {t.start: float(t.price) for t in out.tiers}
-        if isinstance(out, gp_types.TieredPrices)
-        else {}
+
+    def at(value: Any, start: int) -> float | None:
+        if isinstance(value, gp_types.TieredPrices):
+            return next(
+                (float(t.price) for t in value.tiers if t.start == start), float(value.base)
+            )
+        return _base(value)
+
+    return tuple(
+        (t.start, float(t.price), at(out, t.start) or 0.0, at(cached, t.start)) for t in inp.tiers
     )
-    base_out = _base(out) or 0.0
-    return tuple((t.start, float(t.price), out_tiers.get(t.start, base_out)) for t in inp.tiers)
 
 
 def _active(model: Any, on: dt.date) -> tuple[Any, str]:

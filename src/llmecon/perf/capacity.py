@@ -267,8 +267,8 @@ def onprem_energy_cost(
     ----------
     hours : (..., M) array
         GPU-hours the serving load occupies. [GPU-h/month]
-    owned_gpus : numeric
-        GPUs installed (powered all month). [GPU]
+    owned_gpus : numeric or (..., M) array
+        GPUs installed (powered all month), fixed or per month. [GPU]
     tdp_w : numeric
         Board power at load. [W]
     pue : numeric
@@ -285,12 +285,22 @@ def onprem_energy_cost(
     """
     h = np.asarray(hours, dtype=float)
     tdp = np.asarray(tdp_w, dtype=float)[..., None]
-    k_hours = np.asarray(owned_gpus, dtype=float)[..., None] * HOURS_PER_MONTH
+    owned = np.asarray(owned_gpus, dtype=float)
+    # one fleet size for all months, or one per month (..., M) like ``hours``
+    k_hours = (
+        owned if owned.ndim == h.ndim and owned.ndim > 0 else owned[..., None]
+    ) * HOURS_PER_MONTH
     idle = np.maximum(k_hours - h, 0.0)
     kwh = (h * tdp + idle * np.asarray(idle_power_fraction, dtype=float)[..., None] * tdp) / 1000.0
     return np.asarray(
         kwh * (np.asarray(pue, dtype=float) * np.asarray(usd_per_kwh, dtype=float))[..., None]
     )
+
+
+def owned_fleet(peak_gpus: ArrayLike) -> F:
+    """GPUs installed in each month when GPUs are bought as the peak first needs them and
+    kept: ``K_m = max_{j <= m} P_j``. peak_gpus (..., M) [GPU] -> (..., M) [GPU]."""
+    return np.asarray(np.maximum.accumulate(np.asarray(peak_gpus, dtype=float), axis=-1))
 
 
 # --------------------------------------------------------------------------- fast summaries

@@ -48,3 +48,33 @@ def residual_value(capex: ArrayLike, months: int, life_months: ArrayLike) -> F:
     age = np.mod(float(months), life)
     left = np.where(age == 0, 0.0, 1.0 - age / life)
     return np.asarray(np.asarray(capex, dtype=float) * left)
+
+
+def purchase_cash_flows(purchases: ArrayLike, life_months: int) -> tuple[F, F]:
+    """Refreshes and end-of-horizon book value of hardware bought in tranches.
+
+    Parameters
+    ----------
+    purchases : (..., M) array
+        Capex of the hardware bought in each month. [USD]
+    life_months : int
+        Depreciation life; each tranche is bought again every ``L`` months. [months]
+
+    Returns
+    -------
+    refresh : (..., M) array
+        ``R_m = sum_{k>=1} P_{m - kL}``. [USD/month]
+    residual : (...) array
+        Straight-line book value left after month M-1 of each tranche's latest purchase:
+        ``V = sum_m P_m max(1 - a_m / L, 0)``, ``a_m = M - (m + floor((M-1-m)/L) L)``. [USD]
+    """
+    p = np.asarray(purchases, dtype=float)
+    months = p.shape[-1]
+    life = max(life_months, 1)
+    refresh = np.zeros_like(p)
+    for k in range(1, months // life + 1):
+        refresh[..., k * life :] += p[..., : months - k * life]
+    m = np.arange(months)
+    age = months - (m + np.floor((months - 1 - m) / life) * life)
+    residual = (p * np.maximum(1.0 - age / life, 0.0)).sum(axis=-1)
+    return np.asarray(refresh), np.asarray(residual)
