@@ -196,7 +196,7 @@ def _sustainability_common(c: _Ctx, requests: F) -> F:
     rate = c.org("engineer_usd_per_hour")
     every = c.opt("migration_every_months")
     migration = sus.periodic(c.months, every, dev.engineering_cost(c.opt("migration_weeks"), rate))
-    security = (c.opt("security_hours_per_month") * rate)[..., None] + c.zeros()
+    security = (c.opt("security_hours_per_month") * rate)[..., None]  # broadcasts on months
     if c.as_leg:  # a hybrid prices tracing and compliance once, for both legs
         return np.asarray(migration + security)
     return np.asarray(migration + security + _shared_upkeep(c, requests))
@@ -221,7 +221,7 @@ def _shared_upkeep(c: _Ctx, traced_requests: F) -> F:
         )
     else:
         obs = np.broadcast_to(c.org("observability_usd_per_month")[..., None], requests.shape)
-    compliance = c.org("compliance_usd_per_year")[..., None] / 12.0 + c.zeros()
+    compliance = c.org("compliance_usd_per_year")[..., None] / 12.0
     return np.asarray(obs + compliance)
 
 
