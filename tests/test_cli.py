@@ -223,3 +223,12 @@ def test_scenario_reference_is_current() -> None:
     assert doc == reference_markdown() + "\n", (
         "regenerate: python -c 'from llmecon.scenario import reference_markdown; print(reference_markdown())' > docs/SCENARIO.md"
     )
+
+
+def test_evaluate_lists_assumptions_on_request() -> None:
+    path = str(EXAMPLES / "internal_assistant.yaml")
+    short = runner.invoke(app, ["evaluate", path]).output
+    assert re.search(r"\d+ assumptions used; list them with --assumptions", short)
+    full = runner.invoke(app, ["evaluate", path, "--assumptions"]).output
+    assert "Assumptions and sources" in full
+    assert "gpt-4o-mini: source: openai/gpt-4o-mini: $0.15 in, $0.075 cached, $0.6 out per 1M" in full

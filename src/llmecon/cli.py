@@ -77,6 +77,9 @@ def _evaluate(scenario_path: Path) -> Any:
 def evaluate_cmd(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     fmt: Annotated[Fmt, typer.Option("--format", "-f", help="table, json or csv.")] = Fmt.table,
+    show_assumptions: Annotated[
+        bool, typer.Option("--assumptions", help="List every default and catalog source used.")
+    ] = False,
 ) -> None:
     """Price every option in three pillars and recommend one.
 
@@ -122,10 +125,10 @@ def evaluate_cmd(
             )
         typer.echo(buf.getvalue(), nl=False)
         return
-    render_evaluation(data, console())
+    render_evaluation(data, console(), show_assumptions)
 
 
-def render_evaluation(data: dict[str, Any], out: Console) -> None:
+def render_evaluation(data: dict[str, Any], out: Console, show_assumptions: bool = False) -> None:
     s = data["scenario"]
     out.print(
         f"[bold]{s['name']}[/bold] — {s['horizon_months']} months, "
@@ -172,9 +175,17 @@ def render_evaluation(data: dict[str, Any], out: Console) -> None:
     for k, v in r["questions"].items():
         out.print(f"  {k}: {v}")
     n = sum(len(o["assumptions"]) for o in data["options"]) + len(data["assumptions"])
-    out.print(
-        f"[dim]{n} assumptions used; see them with --format json (options[].assumptions)[/dim]"
-    )
+    if not show_assumptions:
+        out.print(f"[dim]{n} assumptions used; list them with --assumptions[/dim]")
+        return
+    out.print("[bold]Assumptions and sources[/bold]")
+    for line in data["assumptions"]:
+        out.print(f"  (all) {line}")
+    for o in data["options"]:
+        for line in o["sources"]:
+            out.print(f"  {o['name']}: source: {line}")
+        for line in o["assumptions"]:
+            out.print(f"  {o['name']}: {line}")
 
 
 # --------------------------------------------------------------------------- catalog

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,10 @@ from llmecon.scenario import ScenarioError
 
 
 def console() -> Console:
-    return Console(width=120, soft_wrap=False, highlight=False)
+    """A console as wide as the terminal (at least 120 columns); 120 when not a terminal, so
+    piped output and tests are stable."""
+    width = max(shutil.get_terminal_size((120, 24)).columns, 120) if sys.stdout.isatty() else 120
+    return Console(width=width, soft_wrap=False, highlight=False)
 
 
 def fail(lines: list[str]) -> None:
