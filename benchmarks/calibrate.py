@@ -8,9 +8,12 @@ Minimises the robust (soft-L1) sum of squared log errors ``log(pred / measured)`
 throughput, TTFT and ITL over the calibration rows of ``benchmarks/data/serving_benchmarks.csv``
 (split rule in ``serving_rows.SPLIT_RULE``; TEST rows are never used here) with
 ``scipy.optimize.least_squares``. Fitted, shared by all engines: ``mbu``, ``mfu_decode``,
-``mfu_prefill``, ``step_overhead_s``, ``allreduce_latency_s``. Engine-specific: TensorRT-LLM's
-batch cap ``max_batch`` (its benchmark tool sizes the batch itself; vLLM's documented default
-``max_num_seqs`` = 256 is kept for every other engine).
+``mfu_prefill``, ``allreduce_latency_s``; ``step_overhead_s`` (the default, vLLM) and
+``trtllm_step_overhead_s`` (TensorRT-LLM / NIM: a C++ runtime with a lighter per-step cost
+than vLLM 0.4.2's Python scheduler). Engine-specific: TensorRT-LLM's batch cap ``max_batch``
+(its benchmark tool sizes the batch itself; vLLM's documented default ``max_num_seqs`` = 256
+is kept for every other engine). ``kv_reserve_output`` is not fitted: it is taken from
+``ENGINE_PRESETS`` (1.0 for TensorRT-LLM's ``GUARANTEED_NO_EVICT`` scheduler, 0.5 otherwise).
 
 It prints the fitted values and the line to paste into ``Efficiency`` / ``ENGINE_PRESETS``.
 """
@@ -36,6 +39,7 @@ PARAMS: tuple[tuple[str, float, float], ...] = (
     ("mfu_prefill", 0.1, 0.9),
     ("step_overhead_s", 1e-4, 2e-2),
     ("allreduce_latency_s", 1e-6, 1e-4),
+    ("trtllm_step_overhead_s", 1e-4, 2e-2),
 )
 
 #: TensorRT-LLM batch caps tried (a grid: the cap is an integer and the loss is flat between
@@ -54,7 +58,14 @@ def presets_from(x: np.ndarray, trt_max_batch: int) -> dict[str, inf.Efficiency]
         allreduce_latency_s=v["allreduce_latency_s"],
         max_batch=inf.DEFAULT_MAX_BATCH,
     )
-    trt = inf.Efficiency(**{**vars(base), "max_batch": trt_max_batch})
+    trt = inf.Efficiency(
+        **{
+            **vars(base),
+            "max_batch": trt_max_batch,
+            "step_overhead_s": v["trtllm_step_overhead_s"],
+            "kv_reserve_output": inf.ENGINE_PRESETS["trtllm"].kv_reserve_output,
+        }
+    )
     return {"default": base, "vllm": base, "trtllm": trt, "nim": trt}
 
 
@@ -81,7 +92,7 @@ def fit(rows: Rows) -> tuple[dict[str, float], int]:
     best_mb = 0
     for mb in TRTLLM_MAX_BATCH_GRID:
         # two starts guard against the kinks of max() in the roofline
-        for start in ((0.75, 0.45, 0.55, 4e-3, 1e-5), (0.65, 0.6, 0.4, 2e-3, 3e-5)):
+        for start in ((0.75, 0.45, 0.55, 4e-3, 1e-5, 2e-3), (0.65, 0.6, 0.4, 2e-3, 3e-5, 1e-3)):
             res = least_squares(
                 residuals, np.log(start), bounds=(lo, hi), loss="soft_l1", f_scale=0.2,
                 args=(rows, mask, mb), diff_step=1e-3,
@@ -109,7 +120,8 @@ def main() -> None:
           f"mfu_prefill={values['mfu_prefill']:.2f}, "
           f"step_overhead_s={values['step_overhead_s']:.2g}, "
           f"allreduce_latency_s={values['allreduce_latency_s']:.2g}; "
-          f"trtllm max_batch={round(values['trtllm_max_batch'])}")
+          f"trtllm step_overhead_s={values['trtllm_step_overhead_s']:.2g}, "
+          f"max_batch={round(values['trtllm_max_batch'])}")
 
 
 if __name__ == "__main__":

@@ -85,9 +85,9 @@ def test_support_bot_recommends_hosted_open_with_self_hosted_close_second() -> N
     second = ev.option(rec.ranking[1])
     assert second.kind == "self_hosted"
     a, b = _score(ev, rec.ranking[0]), _score(ev, rec.ranking[1])
-    # "within 30 %" in the recommendation's own terms: the winner is (b - a) / b less
+    # "within a third" in the recommendation's own terms: the winner is (b - a) / b less
     assert a <= b
-    assert (b - a) / b < 0.30
+    assert (b - a) / b < 0.35
     assert f"({(b - a) / b:.0%} less)" in rec.reasons[0]
     # gpt-4o-mini misses the 0.85 quality bar
     assert "gpt-4o-mini" not in rec.ranking

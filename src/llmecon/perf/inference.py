@@ -93,32 +93,53 @@ class Efficiency:
     step_overhead_s : fixed per-step cost (scheduling, kernel launches, sampling). [s]
     allreduce_latency_s : fixed latency of one all-reduce across the TP group. [s]
     max_batch : engine cap on concurrent sequences (vLLM ``max_num_seqs`` = 256). [-]
+    kv_reserve_output : share of a sequence's ``O`` output tokens whose KV cache the
+        scheduler holds while it runs, so each sequence occupies ``I + r * O`` tokens of
+        cache (``max_batch``). 0.5 (default): an engine that admits requests while their
+        current KV fits and preempts on overflow (vLLM, SGLang) holds on average half of the
+        output; 1.0: TensorRT-LLM's default ``GUARANTEED_NO_EVICT`` capacity scheduler
+        reserves the full ``I + O`` at admission, and ``trtllm-bench`` sizes its batch as
+        KV memory / ((ISL + OSL) * KV bytes per token)
+        (``tensorrt_llm/bench/build/tuning.py``, ``calc_engine_setting``). [-]
 
     Defaults were fitted by ``benchmarks/calibrate.py`` (robust least squares on log errors
     of throughput, TTFT and ITL) on the 49 calibration rows of
-    ``benchmarks/data/serving_benchmarks.csv`` on 2026-11-27 (TensorRT-LLM, vLLM, NIM; H100,
-    H200, A100, L40S; TP 1-8; bf16/fp16/fp8/int8/int4); the 25 hold-out rows and the
-    figures are in ``benchmarks/README.md``. ``max_batch`` stays vLLM's documented default;
-    ``ENGINE_PRESETS`` holds the engine-specific caps.
+    ``benchmarks/data/serving_benchmarks.csv`` (TensorRT-LLM, vLLM, NIM; H100, H200, A100,
+    L40S; TP 1-8; bf16/fp16/fp8/int8/int4); the 25 hold-out rows and the figures are in
+    ``benchmarks/README.md``. The shared defaults are the vLLM-like values (the vLLM rows
+    are vLLM 0.4.2, Python scheduler, so ``step_overhead_s`` = 5.3 ms);
+    ``ENGINE_PRESETS`` holds the engine-specific values (TensorRT-LLM's C++ runtime: its own
+    fitted ``step_overhead_s`` and batch cap, ``kv_reserve_output`` = 1).
+    ``max_batch`` stays vLLM's documented default ``max_num_seqs`` = 256.
     """
 
-    mbu: ArrayLike = 0.75
-    mfu_decode: ArrayLike = 0.61
+    mbu: ArrayLike = 0.73
+    mfu_decode: ArrayLike = 0.57
     mfu_prefill: ArrayLike = 0.50
-    step_overhead_s: ArrayLike = 0.0032
-    allreduce_latency_s: ArrayLike = 19e-6
+    step_overhead_s: ArrayLike = 0.0053
+    allreduce_latency_s: ArrayLike = 18e-6
     max_batch: ArrayLike = DEFAULT_MAX_BATCH
+    kv_reserve_output: ArrayLike = 0.5
 
 
-#: Per-engine presets. Engines differ in how many sequences they batch by default: vLLM's
+#: TensorRT-LLM's engine-specific values (fitted by ``benchmarks/calibrate.py``, except
+#: ``kv_reserve_output``, which is its scheduler's documented behaviour).
+_TRTLLM: Final[Efficiency] = Efficiency(
+    step_overhead_s=0.0013, max_batch=384, kv_reserve_output=1.0
+)
+
+#: Per-engine presets. Engines differ in how many sequences they batch by default (vLLM's
 #: ``max_num_seqs`` = 256 [3]; TensorRT-LLM's ``trtllm-bench`` sizes the batch itself, fitted
-#: as 512 by ``benchmarks/calibrate.py``. The efficiencies are shared (fitted on all engines).
+#: as 384), in how much KV cache they hold per sequence (``kv_reserve_output``) and in the
+#: fixed cost of one engine step: TensorRT-LLM's C++ runtime (1.3 ms fitted) against vLLM
+#: 0.4.2's Python scheduler (5.3 ms, the default). The bandwidth/FLOP efficiencies are shared
+#: (fitted on all engines). SGLang has no calibration rows and uses the default.
 ENGINE_PRESETS: Final[dict[str, Efficiency]] = {
     "default": Efficiency(),
     "vllm": Efficiency(),
     "sglang": Efficiency(),
-    "trtllm": Efficiency(max_batch=512),
-    "nim": Efficiency(max_batch=512),  # NIM serves this model with a TensorRT-LLM engine
+    "trtllm": _TRTLLM,
+    "nim": _TRTLLM,  # NIM serves this model with a TensorRT-LLM engine
 }
 
 
@@ -297,9 +318,12 @@ def max_batch(
     Returns
     -------
     numeric
-        ``min(floor(T_kv / (I + O/2)), max_batch)``. [-]
+        ``min(floor(T_kv / (I + r * O)), max_batch)`` with ``r = eff.kv_reserve_output``
+        (0.5: on average half the output is in the cache; 1.0: the scheduler reserves the
+        whole ``I + O`` at admission, as TensorRT-LLM's ``GUARANTEED_NO_EVICT`` does). [-]
     """
-    mean_ctx = np.maximum(_f(input_tokens) + 0.5 * _f(output_tokens), 1.0)
+    held = _f(input_tokens) + _f(eff.kv_reserve_output) * _f(output_tokens)
+    mean_ctx = np.maximum(held, 1.0)
     kv_fit = np.floor(np.maximum(_f(replica.kv_capacity_tokens), 0.0) / mean_ctx)
     return np.minimum(kv_fit, _f(eff.max_batch))
 
