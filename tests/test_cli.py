@@ -231,4 +231,6 @@ def test_evaluate_lists_assumptions_on_request() -> None:
     assert re.search(r"\d+ assumptions used; list them with --assumptions", short)
     full = runner.invoke(app, ["evaluate", path, "--assumptions"]).output
     assert "Assumptions and sources" in full
-    assert "gpt-4o-mini: source: openai/gpt-4o-mini: $0.15 in, $0.075 cached, $0.6 out per 1M" in full
+    assert (
+        "gpt-4o-mini: source: openai/gpt-4o-mini: $0.15 in, $0.075 cached, $0.6 out per 1M" in full
+    )

@@ -98,6 +98,21 @@ CASES = [
         "error: (top level): a scenario must be a YAML mapping with workload and options",
     ),
     (
+        "boolean as a number",
+        "workload: {requests_per_month: true, input_tokens: 1, output_tokens: 1}\noptions:\n" + API,
+        "error: workload.requests_per_month: expected a number, got true/false",
+    ),
+    (
+        "infinite volume",
+        "workload: {requests_per_month: .inf, input_tokens: 1, output_tokens: 1}\noptions:\n" + API,
+        "error: workload.requests_per_month: Input should be a finite number",
+    ),
+    (
+        "unusable option name",
+        OK_WORKLOAD + "options:\n  - {name: '', kind: api, provider: openai, model: gpt-4o}\n",
+        "error: options[0].name: '' is not a usable name; use up to 64 letters, digits, spaces",
+    ),
+    (
         "hourly weights length",
         "workload: {requests_per_month: 5, input_tokens: 1, output_tokens: 1, hourly_weights: [1, 2]}\noptions:\n"
         + API,

@@ -26,7 +26,9 @@ def console() -> Console:
 def fail(lines: list[str]) -> None:
     """Print each line as ``error: ...`` to stderr and exit with status 2."""
     for line in lines:
-        sys.stderr.write(f"error: {line}\n")
+        # one line per problem, whatever characters the input carried
+        safe = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in line)
+        sys.stderr.write(f"error: {safe}\n")
     raise typer.Exit(2)
 
 

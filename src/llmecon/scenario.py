@@ -33,7 +33,17 @@ class ScenarioError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, v: Any, info: Any) -> Any:
+        # YAML's true/false must not turn into 1/0 silently in a numeric field
+        if isinstance(v, bool):
+            field = cls.model_fields.get(info.field_name)
+            if field is not None and field.annotation is not bool:
+                raise ValueError("expected a number, got true/false")
+        return v
 
 
 class Workload(_Strict):
@@ -165,7 +175,10 @@ class TrainingSpec(_Strict):
 
 
 class Option(_Strict):
-    name: str = Field(description="Unique name; hybrids refer to their legs by it.")
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._+:/()-]{0,63}$",
+        description="Unique name (letters, digits, spaces, . _ + : / ( ) -); hybrids refer to their legs by it.",
+    )
     kind: OptionKind = Field(description="What kind of option this is.")
     # api / hosted_open
     provider: str | None = Field(
@@ -370,6 +383,7 @@ _FIX = {
     "less_than_equal": "use a smaller value",
     "greater_than": "use a larger value",
     "less_than": "use a smaller value",
+    "string_pattern_mismatch": "use up to 64 letters, digits, spaces and . _ + : / ( ) -",
 }
 
 
@@ -385,6 +399,8 @@ def _messages(err: ValidationError, data: Any) -> list[str]:
         fix = _FIX.get(e["type"], "")
         if e["type"] == "extra_forbidden":
             msg = f"unknown key '{loc[-1]}'"
+        elif e["type"] == "string_pattern_mismatch":
+            msg = f"{e['input']!r} is not a usable name"
         elif e["type"] == "missing":
             msg = "required field is missing"
         lines.append(f"{path}: {msg}" + (f"; {fix}" if fix and fix not in msg else ""))

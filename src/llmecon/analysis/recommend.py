@@ -123,6 +123,7 @@ def recommend(ev: Evaluation) -> Recommendation:
         bool(feasible) and all(o.quality is not None for o in feasible) and not failures_priced
     )
     successes = float(np.mean(np.asarray(ev.requests).sum(axis=-1)))
+    by_quality = by_quality and successes > 0  # no traffic: no tasks to divide by
     ranked = sorted(feasible, key=lambda o: _score(o, by_quality))
     reasons: list[str] = []
     basis = "npv_per_success" if by_quality else "npv"
