@@ -151,3 +151,10 @@ def test_errors_are_one_line_each() -> None:
         breakeven(s, "api", "own", on="workload.request_per_month")
     with pytest.raises(ScenarioError, match="empty"):
         breakeven(s, "api", "own", low=5.0, high=1.0)
+
+
+def test_zero_volume_searches_a_realistic_range() -> None:
+    from llmecon.analysis.breakeven import VOLUME, default_range
+
+    assert default_range(VOLUME, 0.0) == (1e3, 1e10, True)
+    assert default_range(VOLUME, 2e6) == (2e4, 2e8, True)

@@ -311,10 +311,14 @@ def default_range(path: str, base: float) -> tuple[float, float, bool]:
     """(low, high, log) searched for a parameter when none is given.
 
     Shares: [0, 1] linear; growth, trends, discount rate: fixed linear ranges; positive
-    values: base/100 .. base*100 log-spaced; a zero base: [0, 1] linear.
+    values: base/100 .. base*100 log-spaced; a zero volume: 1e3 .. 1e10 requests/month
+    log-spaced; another zero base: [0, 1] linear.
     """
     if is_share(path):
         return 0.0, 1.0, False
+    if path == VOLUME and base <= 0:
+        # no traffic yet: search from a hobby project to a large consumer service
+        return 1e3, 1e10, True
     for suffix, (lo, hi) in _LINEAR_RANGES.items():
         if path.endswith(suffix):
             return min(lo, base), max(hi, base), False
