@@ -276,3 +276,31 @@ def test_onprem_buys_gpus_as_growth_needs_them() -> None:
     build = dev_cf[0] - bought[0]  # engineering, eval set: paid in month 0
     assert dev_cf[1:].tolist() == pytest.approx(bought_with_credit[1:].tolist())
     assert build > 0
+
+
+def test_announced_api_price_change_applies_from_its_month() -> None:
+    from llmecon import evaluate, parse_scenario
+
+    s = parse_scenario(
+        {
+            "horizon_months": 3,
+            "start_date": "2026-11-01",
+            "discount_rate_annual": 0.0,
+            "workload": {"requests_per_month": 1e6, "input_tokens": 1000, "output_tokens": 100},
+            "options": [
+                {
+                    "name": "g",
+                    "kind": "api",
+                    "provider": "google",
+                    "model": "gemini-4-argon",
+                    "price_change_per_year": 0.0,
+                    "ops_fte": 0,
+                }
+            ],
+        }
+    )
+    bill = evaluate(s).option("g").pillars["deployment"]
+    # genai-prices: $2 in / $10 out per 1M until 2026-12-01, then $4 / $20 (announced).
+    # month 0 (from 2026-11-01): 1e6 x (1000 x 2 + 100 x 10) / 1e6 = $3,000
+    # months 1, 2 (from 2026-12-01, 2026-12-31): 1e6 x (1000 x 4 + 100 x 20) / 1e6 = $6,000
+    assert bill.tolist() == pytest.approx([3000.0, 6000.0, 6000.0])

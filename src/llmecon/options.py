@@ -8,6 +8,7 @@ count, capacity per replica) that explain the numbers.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 from statistics import median
@@ -81,6 +82,7 @@ class _Ctx:
         self.o = option
         self.p = f"options.{option.name}"
         self.months = self.s.horizon_months
+        self.start = self.s.start_date or dt.date.today()
         self.scale = traffic_scale
         self.reasons: list[str] = []  # fail every sample
         self.sample_reasons: list[str] = []  # fail the samples in ``bad``
@@ -272,7 +274,7 @@ def _catalog_api(c: _Ctx) -> ApiPrice | None:
     the user gives a ``prices`` block the catalog fills only the batch discount)."""
     if c.o.model is None:
         return None
-    price = api_price(c.o.model, c.o.provider)
+    price = api_price(c.o.model, c.o.provider, on=c.start)
     paths: dict[str, float] = {}
     if c.o.prices is None:
         paths["prices.input_per_mtok"] = price.input_per_mtok
@@ -333,33 +335,30 @@ def _api(c: _Ctx) -> OptionCost:
     ):
         c.inp.note(c.o.name, "no batch price known: batch requests billed at standard prices")
     premium = c.get("fine_tune.inference_premium") if c.o.fine_tune else np.asarray(1.0)
+    r_in, r_out, r_cached = _announced_changes(c, price)
     per_req = (
         dep.api_cost_per_request(
-            i,
-            o,
-            c.wl("cached_input_share"),
-            p_in,
-            p_cached,
-            p_out,
-            c.get("prices.per_request", 0.0) if c.o.prices else 0.0,
-            batch_share,
-            1.0 - discount,
+            i[..., None],
+            o[..., None],
+            c.wl("cached_input_share")[..., None],
+            p_in[..., None] * r_in,
+            p_cached[..., None] * r_cached,
+            p_out[..., None] * r_out,
+            c.get("prices.per_request", 0.0)[..., None] if c.o.prices else 0.0,
+            batch_share[..., None],
+            (1.0 - discount)[..., None],
         )
-        * premium
-    )
+        * premium[..., None]
+    )  # (..., months): announced price changes apply from their month
     trend = c.opt("price_change_per_year")
     factor = dep.price_factor(c.months, trend)
-    bill = requests * per_req[..., None] * factor
-    c.details["api_cost_per_request_usd"] = float(np.mean(per_req))
-    c.details["api_bill_flat_prices_usd"] = float(
-        np.mean((requests * per_req[..., None]).sum(axis=-1))
-    )
+    bill = requests * per_req * factor
+    c.details["api_cost_per_request_usd"] = float(np.mean(per_req[..., 0]))
+    c.details["api_bill_flat_prices_usd"] = float(np.mean((requests * per_req).sum(axis=-1)))
     c.details["api_bill_usd"] = float(np.mean(bill.sum(axis=-1)))
     df = discount_factors(c.months, c.inp.get("discount_rate_annual"))
     c.details["api_bill_npv_usd"] = float(np.mean((bill * df).sum(axis=-1)))
-    c.details["api_bill_flat_npv_usd"] = float(
-        np.mean((requests * per_req[..., None] * df).sum(axis=-1))
-    )
+    c.details["api_bill_flat_npv_usd"] = float(np.mean((requests * per_req * df).sum(axis=-1)))
     c.details["price_change_per_year"] = float(np.mean(trend))
 
     deployment = (
@@ -380,6 +379,33 @@ def _api(c: _Ctx) -> OptionCost:
     sustainability = _sustainability_common(c, requests)
     _residency(c, vendor_hosted=True)
     return _finish(c, development, deployment, sustainability)
+
+
+def _announced_changes(c: _Ctx, price: ApiPrice | None) -> tuple[F, F, F]:
+    """Per-month multipliers (input, output, cached input) for price changes the provider has
+    announced after the start date (genai-prices dated prices); ones when there are none or
+    the user gave the prices."""
+    ones = np.ones(c.months)
+    if price is None or not price.scheduled or c.o.prices is not None:
+        return ones, ones, ones
+    month_start = [c.start + dt.timedelta(days=30.4375 * m) for m in range(c.months)]
+    r_in, r_out, r_cached = ones.copy(), ones.copy(), ones.copy()
+    base_cached = price.cached_input_per_mtok or price.input_per_mtok
+    for when, p_in, p_out, p_cached in price.scheduled:
+        day = dt.date.fromisoformat(when)
+        hit = np.array([d >= day for d in month_start])
+        r_in[hit] = p_in / price.input_per_mtok
+        r_out[hit] = p_out / price.output_per_mtok
+        r_cached[hit] = (
+            p_cached if p_cached is not None else p_in * base_cached / price.input_per_mtok
+        ) / base_cached
+        if hit.any():
+            c.inp.note(
+                c.o.name,
+                f"announced price change from {when}: ${p_in:g} in / ${p_out:g} out per 1M "
+                f"tokens (from month {int(np.argmax(hit))})",
+            )
+    return r_in, r_out, r_cached
 
 
 def _tier_limits(c: _Ctx) -> None:

@@ -9,6 +9,7 @@ as an assumption in the result.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -324,6 +325,10 @@ class Scenario(_Strict):
     name: str = Field("scenario", description="Short name shown in outputs.")
     description: str = Field("", description="What the scenario models.")
     horizon_months: int = Field(36, ge=1, le=240, description="Months priced [months].")
+    start_date: dt.date | None = Field(
+        None,
+        description="Month 0 (go-live); API prices active then, announced changes from their month. Default: today.",
+    )
     discount_rate_annual: float = Field(0.08, ge=0.0, le=1.0, description="For NPV [1/year].")
     workload: Workload = Field(description="Traffic: volume, tokens, shape, growth.")
     latency: Latency = Field(Latency(), description="Serving targets for self-hosted options.")

@@ -43,6 +43,9 @@ class ApiPrice:
     tiers: tuple[tuple[int, float, float, float | None], ...]
     context_window: int | None
     deprecated: bool
+    #: price changes the provider has announced after ``on``: (start date ISO, input,
+    #: output, cached input or None) [USD per 1M tokens]
+    scheduled: tuple[tuple[str, float, float, float | None], ...]
     source: str
     as_of: str
 
@@ -89,6 +92,20 @@ def _active(model: Any, on: dt.date) -> tuple[Any, str]:
     return chosen, since
 
 
+def _scheduled(model: Any, on: dt.date) -> tuple[tuple[str, float, float, float | None], ...]:
+    prices = model.prices
+    if not isinstance(prices, list):
+        return ()
+    out = []
+    for cp in prices:
+        c = cp.constraint
+        if isinstance(c, gp_types.StartDateConstraint) and c.start_date > on:
+            inp, outp = _base(cp.prices.input_mtok), _base(cp.prices.output_mtok)
+            if inp is not None and outp is not None:
+                out.append((c.start_date.isoformat(), inp, outp, _base(cp.prices.cache_read_mtok)))
+    return tuple(sorted(out))
+
+
 def _batch(model: Any) -> tuple[float | None, float | None]:
     for v in model.price_variants or []:
         if v.when.get("processing") == "batch" or v.when.get("service_tier") == "batch":
@@ -117,6 +134,7 @@ def _build(provider: Any, model: Any, on: dt.date) -> ApiPrice | None:
         tiers=_tiers(prices),
         context_window=model.context_window,
         deprecated=bool(model.deprecated),
+        scheduled=_scheduled(model, on),
         source=f"genai-prices {GENAI_PRICES_VERSION} bundled snapshot ({urls or provider.name})",
         as_of=since or f"genai-prices {GENAI_PRICES_VERSION}",
     )
