@@ -48,8 +48,13 @@ def breakeven_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     console: Console | None = None,
 ) -> None:
-    """Where two options cost the same: volume (or --on PARAM) break-evens and the month
-    their cumulative costs cross."""
+    """Where two options cost the same, and the month their cumulative costs cross.
+
+    Sweeps monthly volume, or any numeric input with --on PARAM, by NPV, total cost and
+    monthly run-rate.
+
+    Example: llmecon breakeven examples/classification.yaml --between qwen-1.5b-slm gpt-4o
+    """
     from llmecon.analysis.breakeven import breakeven_report
 
     with friendly_errors():
@@ -86,7 +91,12 @@ def sensitivity_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     console: Console | None = None,
 ) -> None:
-    """One-at-a-time swings of every uncertain input (tornado data), priced in one call."""
+    """Swing every input one at a time and rank what moves the answer (tornado data).
+
+    Ranges come from the scenario's uncertainty section, else +-30 %.
+
+    Example: llmecon sensitivity examples/internal_assistant.yaml --json
+    """
     from llmecon.analysis.sensitivity import sensitivity
 
     with friendly_errors():
@@ -150,8 +160,12 @@ def simulate_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     console: Console | None = None,
 ) -> None:
-    """Monte Carlo over the scenario's uncertainty section: cost percentiles, the chance each
-    option is cheapest, and how robust the recommendation is."""
+    """Monte Carlo over the uncertainty section: cost percentiles and P(cheapest).
+
+    Also says how robust the recommendation is. Seeded and reproducible.
+
+    Example: llmecon simulate examples/support_bot.yaml --samples 100000 --seed 7
+    """
     from llmecon.analysis.uncertainty import simulate
 
     out = _console(console)

@@ -38,8 +38,10 @@ def report_cmd(
     ] = 5_000,
     seed: Annotated[int, typer.Option("--seed", help="Monte Carlo seed.")] = 0,
 ) -> None:
-    """Write a shareable decision report: recommendation, cost tables, charts (cumulative
-    cost, volume break-even, pillars, tornado, Monte Carlo), assumptions, sources, overrides.
+    """Write a shareable decision report (HTML that opens offline, Markdown, or JSON).
+
+    Recommendation, cost tables, charts (cumulative cost, volume break-even, pillars,
+    tornado, Monte Carlo), assumptions, sources and overrides.
 
     Example: llmecon report examples/support_bot.yaml -o report.html
     """
