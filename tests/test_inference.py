@@ -153,9 +153,10 @@ def test_at_concurrency_cycle_arithmetic() -> None:
     assert float(p.total_tokens_per_s) == pytest.approx(c / cycle * (i + o), rel=1e-12)
     assert float(p.itl_s) == pytest.approx(cycle / o, rel=1e-12)
     # TTFT = own prefill with an M/D/1 wait behind the other B-1 clients' prefills,
-    # rho' = (1 - 1/B) B t_pc / T, plus half of the (1 - 1/B) step in progress
+    # rho' = (1 - 1/B) B t_pc / T, plus half of the (1 - 1/B) step in progress, plus the
+    # (1 - 1/B) decode work of the others that the step running the prefill also carries
     rho = (1 - 1 / c) * c * t_pc / cycle
-    ttft = t_p * (1 + rho / (2 * (1 - rho))) + 0.5 * (1 - 1 / c) * t_d
+    ttft = t_p * (1 + rho / (2 * (1 - rho))) + 1.5 * (1 - 1 / c) * t_d
     assert float(p.ttft_s) == pytest.approx(ttft, rel=1e-12)
     assert float(p.concurrency) == c
     assert bool(p.memory_bound)
@@ -179,7 +180,7 @@ def test_at_concurrency_short_prompt_batched_prefill_skips_weight_reads() -> Non
     p = at_concurrency(R, c, i, o, E)
     assert float(p.requests_per_s) == pytest.approx(c / cycle, rel=1e-12)
     rho = 3 * t_pc / cycle
-    ttft = t_p * (1 + rho / (2 * (1 - rho))) + 0.5 * 0.75 * t_d
+    ttft = t_p * (1 + rho / (2 * (1 - rho))) + 1.5 * 0.75 * t_d  # half a step + one step
     assert float(p.ttft_s) == pytest.approx(ttft, rel=1e-12)
 
 

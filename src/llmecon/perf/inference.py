@@ -107,17 +107,18 @@ class Efficiency:
     ``benchmarks/data/serving_benchmarks.csv`` (TensorRT-LLM, vLLM, NIM; H100, H200, A100,
     L40S; TP 1-8; bf16/fp16/fp8/int8/int4); the 25 hold-out rows and the figures are in
     ``benchmarks/README.md``. The shared defaults are the vLLM-like values (the vLLM rows
-    are vLLM 0.4.2, Python scheduler, so ``step_overhead_s`` = 5.3 ms);
+    are vLLM 0.4.2, Python scheduler, so ``step_overhead_s`` = 5.8 ms); refitted 2026-11-27
+    after the TTFT model counted the decode work of the step that runs the prefill;
     ``ENGINE_PRESETS`` holds the engine-specific values (TensorRT-LLM's C++ runtime: its own
     fitted ``step_overhead_s`` and batch cap, ``kv_reserve_output`` = 1).
     ``max_batch`` stays vLLM's documented default ``max_num_seqs`` = 256.
     """
 
-    mbu: ArrayLike = 0.73
-    mfu_decode: ArrayLike = 0.57
-    mfu_prefill: ArrayLike = 0.50
-    step_overhead_s: ArrayLike = 0.0053
-    allreduce_latency_s: ArrayLike = 18e-6
+    mbu: ArrayLike = 0.74
+    mfu_decode: ArrayLike = 0.59
+    mfu_prefill: ArrayLike = 0.53
+    step_overhead_s: ArrayLike = 0.0058
+    allreduce_latency_s: ArrayLike = 29e-6
     max_batch: ArrayLike = DEFAULT_MAX_BATCH
     kv_reserve_output: ArrayLike = 0.5
 
@@ -125,14 +126,14 @@ class Efficiency:
 #: TensorRT-LLM's engine-specific values (fitted by ``benchmarks/calibrate.py``, except
 #: ``kv_reserve_output``, which is its scheduler's documented behaviour).
 _TRTLLM: Final[Efficiency] = Efficiency(
-    step_overhead_s=0.0013, max_batch=384, kv_reserve_output=1.0
+    step_overhead_s=0.00099, max_batch=384, kv_reserve_output=1.0
 )
 
 #: Per-engine presets. Engines differ in how many sequences they batch by default (vLLM's
 #: ``max_num_seqs`` = 256 [3]; TensorRT-LLM's ``trtllm-bench`` sizes the batch itself, fitted
 #: as 384), in how much KV cache they hold per sequence (``kv_reserve_output``) and in the
-#: fixed cost of one engine step: TensorRT-LLM's C++ runtime (1.3 ms fitted) against vLLM
-#: 0.4.2's Python scheduler (5.3 ms, the default). The bandwidth/FLOP efficiencies are shared
+#: fixed cost of one engine step: TensorRT-LLM's C++ runtime (0.99 ms fitted) against vLLM
+#: 0.4.2's Python scheduler (5.8 ms, the default). The bandwidth/FLOP efficiencies are shared
 #: (fitted on all engines). SGLang has no calibration rows and uses the default.
 ENGINE_PRESETS: Final[dict[str, Efficiency]] = {
     "default": Efficiency(),
@@ -374,11 +375,12 @@ def at_concurrency(
 
     * cycle ``T = B * t_pc + O * t_d(B, I + O/2)``; requests/s ``= B / T``;
     * ITL ``= T / O`` (decode steps stretched by the others' prefills);
-    * TTFT ``= t_p * (1 + rho' / (2 (1 - rho'))) + (1 - 1/B) t_d / 2 + (C - B) / rps``:
+    * TTFT ``= t_p * (1 + rho' / (2 (1 - rho'))) + 1.5 (1 - 1/B) t_d + (C - B) / rps``:
       the request's own prefill ``t_p`` (``prefill_time``), an M/D/1 wait behind the
       prefills of the ``B - 1`` other clients, ``rho' = (1 - 1/B) B t_pc / T`` (a closed
-      loop of one client never waits), the rest of the step in progress, and the
-      Little's-law wait [7] of the queued requests.
+      loop of one client never waits), half of the step in progress, the decode work of the
+      others that the step running the prefill also carries (the first token appears when
+      that whole step ends [3], [4]), and the Little's-law wait [7] of the queued requests.
     """
     c = np.maximum(_f(concurrency), 1e-9)
     i = _f(input_tokens)
@@ -392,7 +394,7 @@ def at_concurrency(
     rps = b / cycle
     others = 1.0 - 1.0 / np.maximum(b, 1.0)
     rho = np.clip(others * b * t_pc / cycle, 0.0, 0.999)
-    ttft = t_p * (1.0 + rho / (2.0 * (1.0 - rho))) + 0.5 * others * t_d + (c - b) / rps
+    ttft = t_p * (1.0 + rho / (2.0 * (1.0 - rho))) + 1.5 * others * t_d + (c - b) / rps
     return ServingPoint(
         concurrency=b + 0.0 * rps,
         requests_per_s=rps,
