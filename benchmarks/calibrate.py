@@ -94,8 +94,13 @@ def fit(rows: Rows) -> tuple[dict[str, float], int]:
         # two starts guard against the kinks of max() in the roofline
         for start in ((0.75, 0.45, 0.55, 4e-3, 1e-5, 2e-3), (0.65, 0.6, 0.4, 2e-3, 3e-5, 1e-3)):
             res = least_squares(
-                residuals, np.log(start), bounds=(lo, hi), loss="soft_l1", f_scale=0.2,
-                args=(rows, mask, mb), diff_step=1e-3,
+                residuals,
+                np.log(start),
+                bounds=(lo, hi),
+                loss="soft_l1",
+                f_scale=0.2,
+                args=(rows, mask, mb),
+                diff_step=1e-3,
             )
             if best is None or res.cost < best.cost:
                 best, best_mb = res, mb
@@ -109,19 +114,23 @@ def fit(rows: Rows) -> tuple[dict[str, float], int]:
 def main() -> None:
     rows = load_rows()
     print(f"split: {SPLIT_RULE}")
-    print(f"usable rows {len(rows)}: calibration {int((rows.split == 'calib').sum())}, "
-          f"test {int((rows.split == 'test').sum())}; skipped {len(rows.skipped)}")
+    print(
+        f"usable rows {len(rows)}: calibration {int((rows.split == 'calib').sum())}, "
+        f"test {int((rows.split == 'test').sum())}; skipped {len(rows.skipped)}"
+    )
     values, n = fit(rows)
     print(f"fitted on {n} calibration rows:")
     for name, v in values.items():
         print(f"  {name:22s} = {v:.4g}")
-    print("\nEfficiency defaults: "
-          f"mbu={values['mbu']:.2f}, mfu_decode={values['mfu_decode']:.2f}, "
-          f"mfu_prefill={values['mfu_prefill']:.2f}, "
-          f"step_overhead_s={values['step_overhead_s']:.2g}, "
-          f"allreduce_latency_s={values['allreduce_latency_s']:.2g}; "
-          f"trtllm step_overhead_s={values['trtllm_step_overhead_s']:.2g}, "
-          f"max_batch={round(values['trtllm_max_batch'])}")
+    print(
+        "\nEfficiency defaults: "
+        f"mbu={values['mbu']:.2f}, mfu_decode={values['mfu_decode']:.2f}, "
+        f"mfu_prefill={values['mfu_prefill']:.2f}, "
+        f"step_overhead_s={values['step_overhead_s']:.2g}, "
+        f"allreduce_latency_s={values['allreduce_latency_s']:.2g}; "
+        f"trtllm step_overhead_s={values['trtllm_step_overhead_s']:.2g}, "
+        f"max_batch={round(values['trtllm_max_batch'])}"
+    )
 
 
 if __name__ == "__main__":

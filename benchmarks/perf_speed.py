@@ -64,13 +64,18 @@ def main() -> None:
     args = ap.parse_args()
     eff = inf.Efficiency()
     rep, load = random_points(args.points)
-    t = best_time(lambda: inf.at_concurrency(
-        rep, load["concurrency"], load["input_tokens"], load["output_tokens"], eff))
+    t = best_time(
+        lambda: inf.at_concurrency(
+            rep, load["concurrency"], load["input_tokens"], load["output_tokens"], eff
+        )
+    )
     print(f"at_concurrency: {args.points:,} points in {t:.3f} s = {args.points / t:,.0f} points/s")
     n = args.slo_points
     rep_s, load_s = random_points(n, seed=1)
-    t = best_time(lambda: inf.at_slo(
-        rep_s, load_s["input_tokens"], load_s["output_tokens"], 2.0, 0.05, eff), repeat=2)
+    t = best_time(
+        lambda: inf.at_slo(rep_s, load_s["input_tokens"], load_s["output_tokens"], 2.0, 0.05, eff),
+        repeat=2,
+    )
     print(f"at_slo:         {n:,} points in {t:.3f} s = {n / t:,.0f} points/s")
 
 

@@ -130,8 +130,14 @@ MAX_NUM_SEQS = 256  # vLLM default max_num_seqs: cap for max_throughput rows
 PCIE4_X16_GBS = 32.0  # per direction, for GPUs without NVLink in gpu_specs.csv
 
 OUT_COLUMNS = [
-    "id", "peer", "peer_version", "output_tokens_per_s", "ttft_ms", "itl_ms",
-    "batch_size_used", "notes",
+    "id",
+    "peer",
+    "peer_version",
+    "output_tokens_per_s",
+    "ttft_ms",
+    "itl_ms",
+    "batch_size_used",
+    "notes",
 ]
 
 
@@ -160,6 +166,7 @@ def fnum(x) -> float | None:
 # --------------------------------------------------------------------------
 # Architecture and GPU reference data
 # --------------------------------------------------------------------------
+
 
 @dataclass
 class Arch:
@@ -197,24 +204,46 @@ MODEL_ALIASES = {
 
 # Benchmark GPU names -> gpu_specs.csv names.
 GPU_ALIASES = {
-    "h100sxm80gb": "H100 SXM", "h100sxm": "H100 SXM", "h100": "H100 SXM", "h10080gb": "H100 SXM",
-    "h100pcie80gb": "H100 PCIe", "h100pcie": "H100 PCIe",
-    "h200141gb": "H200 SXM", "h200sxm141gb": "H200 SXM", "h200sxm": "H200 SXM", "h200": "H200 SXM",
-    "a100sxm480gb": "A100 80GB SXM4", "a100sxm80gb": "A100 80GB SXM4", "a10080gb": "A100 80GB SXM4",
+    "h100sxm80gb": "H100 SXM",
+    "h100sxm": "H100 SXM",
+    "h100": "H100 SXM",
+    "h10080gb": "H100 SXM",
+    "h100pcie80gb": "H100 PCIe",
+    "h100pcie": "H100 PCIe",
+    "h200141gb": "H200 SXM",
+    "h200sxm141gb": "H200 SXM",
+    "h200sxm": "H200 SXM",
+    "h200": "H200 SXM",
+    "a100sxm480gb": "A100 80GB SXM4",
+    "a100sxm80gb": "A100 80GB SXM4",
+    "a10080gb": "A100 80GB SXM4",
     "a10080gbsxm4": "A100 80GB SXM4",
-    "a100sxm440gb": "A100 40GB SXM4", "a100sxm40gb": "A100 40GB SXM4", "a10040gb": "A100 40GB SXM4",
-    "l40s48gb": "L40S", "mi300x192gb": "MI300X", "b200180gb": "B200", "b200192gb": "B200",
+    "a100sxm440gb": "A100 40GB SXM4",
+    "a100sxm40gb": "A100 40GB SXM4",
+    "a10040gb": "A100 40GB SXM4",
+    "l40s48gb": "L40S",
+    "mi300x192gb": "MI300X",
+    "b200180gb": "B200",
+    "b200192gb": "B200",
 }
 
 # Peers' own built-in GPU configs, keyed by gpu_specs.csv name.
 LA_BUILTIN_GPU = {
-    "H100 SXM": "h100-sxm-80gb", "H100 PCIe": "h100-pcie-80gb",
-    "A100 80GB SXM4": "a100-sxm-80gb", "A100 40GB SXM4": "a100-sxm-40gb",
-    "A10G": "a10g-pcie-24gb", "V100 SXM2": "v100-sxm-32gb", "MI250": "mi250-128gb",
+    "H100 SXM": "h100-sxm-80gb",
+    "H100 PCIe": "h100-pcie-80gb",
+    "A100 80GB SXM4": "a100-sxm-80gb",
+    "A100 40GB SXM4": "a100-sxm-40gb",
+    "A10G": "a10g-pcie-24gb",
+    "V100 SXM2": "v100-sxm-32gb",
+    "MI250": "mi250-128gb",
 }
 GENZ_BUILTIN_GPU = {
-    "H100 SXM": "H100_GPU", "A100 80GB SXM4": "A100_80GB_GPU", "A100 40GB SXM4": "A100_40GB_GPU",
-    "MI300X": "MI300X", "Gaudi 3": "Gaudi3", "TPU v5e": "TPUv5e",
+    "H100 SXM": "H100_GPU",
+    "A100 80GB SXM4": "A100_80GB_GPU",
+    "A100 40GB SXM4": "A100_40GB_GPU",
+    "MI300X": "MI300X",
+    "Gaudi 3": "Gaudi3",
+    "TPU v5e": "TPUv5e",
 }
 
 # Candidate GenZ built-in names, keyed by reference model name.
@@ -246,9 +275,15 @@ def load_archs(ref: Path) -> dict[str, Arch]:
         for r in csv.DictReader(f):
             try:
                 a = Arch(
-                    r["model"], r["hf_repo"], int(r["num_layers"]), int(r["hidden_size"]),
-                    int(float(r["intermediate_size"])), int(r["num_attention_heads"]),
-                    int(r["num_key_value_heads"]), int(r["head_dim"]), int(r["vocab_size"]),
+                    r["model"],
+                    r["hf_repo"],
+                    int(r["num_layers"]),
+                    int(r["hidden_size"]),
+                    int(float(r["intermediate_size"])),
+                    int(r["num_attention_heads"]),
+                    int(r["num_key_value_heads"]),
+                    int(r["head_dim"]),
+                    int(r["vocab_size"]),
                     int(r["max_context"]),
                 )
             except (TypeError, ValueError):
@@ -320,6 +355,7 @@ def icn_gbs(spec: dict) -> tuple[float, str]:
 # Row preparation (shared by both peers)
 # --------------------------------------------------------------------------
 
+
 class Skip(Exception):
     """Row cannot be modelled by a peer; message is the note."""
 
@@ -328,9 +364,9 @@ class Skip(Exception):
 class Job:
     row: dict
     arch: Arch | None
-    gpu: str          # gpu_specs.csv name
+    gpu: str  # gpu_specs.csv name
     spec: dict | None
-    prec: str         # "16" | "fp8" | "int8" | "int4" | "wint8" | "wint4" (weight-only)
+    prec: str  # "16" | "fp8" | "int8" | "int4" | "wint8" | "wint4" (weight-only)
     tp: int
     inp: int
     out: int
@@ -354,7 +390,9 @@ def prepare(row: dict, archs, specs) -> Job:
     tp = int(fnum(row.get("num_gpus")) or 1)
     inp, out = fnum(row.get("input_tokens")), fnum(row.get("output_tokens"))
     if not inp or not out:
-        raise Skip("input_tokens/output_tokens missing (peers need fixed prompt and output lengths)")
+        raise Skip(
+            "input_tokens/output_tokens missing (peers need fixed prompt and output lengths)"
+        )
     inp, out = round(inp), max(1, round(out))
     mode = (row.get("mode") or "").strip()
     if mode == "concurrency":
@@ -363,12 +401,26 @@ def prepare(row: dict, archs, specs) -> Job:
             raise Skip("concurrency row without concurrency value")
         return Job(row, arch, gpu, spec, prec, tp, inp, out, max(1, round(c)), "concurrency")
     if mode == "rate":
-        rr, ttft, itl = fnum(row.get("request_rate")), fnum(row.get("ttft_ms")), fnum(row.get("itl_ms"))
+        rr, ttft, itl = (
+            fnum(row.get("request_rate")),
+            fnum(row.get("ttft_ms")),
+            fnum(row.get("itl_ms")),
+        )
         if rr is None or ttft is None or itl is None:
             raise Skip("rate row lacks request_rate/ttft_ms/itl_ms to infer concurrency")
         c = rr * (ttft + out * itl) / 1000.0
-        return Job(row, arch, gpu, spec, prec, tp, inp, out, max(1, round(c)),
-                   f"implied concurrency {c:.1f} = rate*(ttft+out*itl)")
+        return Job(
+            row,
+            arch,
+            gpu,
+            spec,
+            prec,
+            tp,
+            inp,
+            out,
+            max(1, round(c)),
+            f"implied concurrency {c:.1f} = rate*(ttft+out*itl)",
+        )
     if mode == "max_throughput":
         return Job(row, arch, gpu, spec, prec, tp, inp, out, None, "")
     raise Skip(f"unknown mode '{mode}'")
@@ -382,32 +434,45 @@ def tput(batch: int, out: int, ttft_ms: float, itl_ms: float) -> float:
 # llm-analysis
 # --------------------------------------------------------------------------
 
+
 class LLMAnalysisPeer:
     name = "llm-analysis"
 
     def __init__(self):
         from llm_analysis.logger import logger as la_logger
+
         la_logger.setLevel(logging.ERROR)
         from llm_analysis import config as la_config
         from llm_analysis.analysis import LLMAnalysis
+
         self.cfg = la_config
         self.LLMAnalysis = LLMAnalysis
         self.version = metadata.version("llm-analysis")
 
     def model_config(self, a: Arch | None, job: Job):
         if a is None:
-            raise Skip(f"unknown model '{job.row.get('model')}' (not in model_architectures.csv; "
-                       "llm-analysis has no offline built-in for it)")
+            raise Skip(
+                f"unknown model '{job.row.get('model')}' (not in model_architectures.csv; "
+                "llm-analysis has no offline built-in for it)"
+            )
         if a.mla:
             raise Skip(f"{a.name} uses MLA attention, which llm-analysis does not model")
         if a.heads % a.kv_heads:
             raise Skip(f"{a.name}: heads not divisible by KV heads")
         ffn = 1.5 * a.intermediate  # gated MLP (3 matrices) -> 2-matrix equivalent
         return self.cfg.ModelConfig(
-            name=a.name, num_layers=a.num_layers, n_head=a.heads, hidden_dim=a.hidden,
-            vocab_size=a.vocab, max_seq_len=a.max_context, num_key_value_heads=a.kv_heads,
-            ffn_embed_dim=ffn, expansion_ratio=ffn / a.hidden, model_type="llama",
-            moe_num_experts=a.num_experts, moe_top_k=a.top_k,
+            name=a.name,
+            num_layers=a.num_layers,
+            n_head=a.heads,
+            hidden_dim=a.hidden,
+            vocab_size=a.vocab,
+            max_seq_len=a.max_context,
+            num_key_value_heads=a.kv_heads,
+            ffn_embed_dim=ffn,
+            expansion_ratio=ffn / a.hidden,
+            model_type="llama",
+            moe_num_experts=a.num_experts,
+            moe_top_k=a.top_k,
         )
 
     def gpu_config(self, job: Job):
@@ -416,20 +481,31 @@ class LLMAnalysisPeer:
             return g, f"gpu={g.name} (built-in)"
         s = job.spec
         bw, icn_note = icn_gbs(s)
-        i8 = fnum(s.get("fp8_dense_tflops")) if job.prec == "fp8" else fnum(s.get("int8_dense_tops"))
+        i8 = (
+            fnum(s.get("fp8_dense_tflops")) if job.prec == "fp8" else fnum(s.get("int8_dense_tops"))
+        )
         if job.prec in ("fp8", "int8") and not i8:
             raise Skip(f"{job.gpu}: no 8-bit TFLOPS in gpu_specs.csv")
         g = self.cfg.GPUConfig(
-            name=job.gpu, mem_per_GPU_in_GB=float(s["memory_gb"]),
+            name=job.gpu,
+            mem_per_GPU_in_GB=float(s["memory_gb"]),
             hbm_bandwidth_in_GB_per_sec=float(s["mem_bandwidth_gbs"]),
-            intra_node_bandwidth_in_GB_per_sec=bw, intra_node_min_message_latency=8e-6,
-            peak_fp16_TFLOPS=float(s["bf16_dense_tflops"]), peak_i8_TFLOPS=i8,
+            intra_node_bandwidth_in_GB_per_sec=bw,
+            intra_node_min_message_latency=8e-6,
+            peak_fp16_TFLOPS=float(s["bf16_dense_tflops"]),
+            peak_i8_TFLOPS=i8,
         )
         return g, f"gpu={job.gpu} (from gpu_specs.csv; link {icn_note})"
 
     def dtype(self, prec: str):
-        name = {"16": "w16a16e16", "fp8": "w8a8e16", "int8": "w8a8e16", "wint8": "w8a16e16",
-                "int4": "w4a4e16", "wint4": "w4a16e16"}[prec]
+        name = {
+            "16": "w16a16e16",
+            "fp8": "w8a8e16",
+            "int8": "w8a8e16",
+            "wint8": "w8a16e16",
+            "int4": "w4a4e16",
+            "wint4": "w4a16e16",
+        }[prec]
         return self.cfg.get_dtype_config_by_name(name)
 
     def run(self, job: Job) -> dict:
@@ -441,8 +517,9 @@ class LLMAnalysisPeer:
 
         def infer(b):
             with contextlib.redirect_stdout(io.StringIO()):
-                return an.inference(batch_size_per_gpu=b, seq_len=job.inp,
-                                    num_tokens_to_generate=job.out)
+                return an.inference(
+                    batch_size_per_gpu=b, seq_len=job.inp, num_tokens_to_generate=job.out
+                )
 
         try:
             r1 = infer(1)
@@ -459,21 +536,31 @@ class LLMAnalysisPeer:
         try:
             r = infer(b) if b != 1 else r1
         except AssertionError as e:
-            raise Skip(f"batch {b} does not fit per llm-analysis: {str(e).splitlines()[0][:120]}") from None
+            raise Skip(
+                f"batch {b} does not fit per llm-analysis: {str(e).splitlines()[0][:120]}"
+            ) from None
         ttft = r["prefill_latency"] * 1000.0
         itl = r["decode_latency"] * 1000.0
-        notes = (f"{bnote}; model={mc.name} (built from architecture numbers, ffn_embed_dim=1.5*I"
-                 f"{f', MoE {mc.moe_num_experts}x top-{mc.moe_top_k}' if mc.moe_num_experts > 1 else ''}); "
-                 f"{gnote}; dtype={dc.name}; tp={job.tp}; flops_eff={an.flops_efficiency}, "
-                 f"hbm_eff={an.hbm_memory_efficiency}; ttft = prefill of whole batch; "
-                 f"ttft_b1_ms={r1['prefill_latency'] * 1000:.2f}; itl at final context")
-        return dict(output_tokens_per_s=r["total_tokens_per_sec"], ttft_ms=ttft, itl_ms=itl,
-                    batch_size_used=b, notes=notes)
+        notes = (
+            f"{bnote}; model={mc.name} (built from architecture numbers, ffn_embed_dim=1.5*I"
+            f"{f', MoE {mc.moe_num_experts}x top-{mc.moe_top_k}' if mc.moe_num_experts > 1 else ''}); "
+            f"{gnote}; dtype={dc.name}; tp={job.tp}; flops_eff={an.flops_efficiency}, "
+            f"hbm_eff={an.hbm_memory_efficiency}; ttft = prefill of whole batch; "
+            f"ttft_b1_ms={r1['prefill_latency'] * 1000:.2f}; itl at final context"
+        )
+        return dict(
+            output_tokens_per_s=r["total_tokens_per_sec"],
+            ttft_ms=ttft,
+            itl_ms=itl,
+            batch_size_used=b,
+            notes=notes,
+        )
 
 
 # --------------------------------------------------------------------------
 # GenZ
 # --------------------------------------------------------------------------
+
 
 class GenZPeer:
     name = "genz-llm"
@@ -482,6 +569,7 @@ class GenZPeer:
         import GenZ
         from GenZ.Models.default_models import MODEL_DICT, ModelConfig
         from Systems.system_configs import system_configs
+
         self.G = GenZ
         self.MODEL_DICT = MODEL_DICT
         self.ModelConfig = ModelConfig
@@ -495,19 +583,33 @@ class GenZPeer:
                 m = self.MODEL_DICT.get_model(cand)
                 if m is not None:
                     return m, f"model={m.model} (built-in; not in model_architectures.csv)"
-            raise Skip(f"unknown model '{raw_name}' (not in model_architectures.csv nor GenZ built-ins)")
+            raise Skip(
+                f"unknown model '{raw_name}' (not in model_architectures.csv nor GenZ built-ins)"
+            )
         for cand in (GENZ_BUILTIN_MODEL.get(a.name), a.hf_repo, a.hf_repo.split("/")[-1]):
             m = self.MODEL_DICT.get_model(cand) if cand else None
-            if (m is not None and m.num_decoder_layers == a.num_layers
-                    and m.hidden_size == a.hidden and m.num_key_value_heads == a.kv_heads):
+            if (
+                m is not None
+                and m.num_decoder_layers == a.num_layers
+                and m.hidden_size == a.hidden
+                and m.num_key_value_heads == a.kv_heads
+            ):
                 return m, f"model={m.model} (built-in)"
         if a.mla:
             raise Skip(f"{a.name} uses MLA attention and has no matching GenZ built-in config")
         m = self.ModelConfig(
-            model=a.name, vocab_size=a.vocab, max_model_len=a.max_context, hidden_size=a.hidden,
-            intermediate_size=a.intermediate, num_ffi=2, num_decoder_layers=a.num_layers,
-            num_attention_heads=a.heads, head_dim=a.head_dim, num_key_value_heads=a.kv_heads,
-            num_experts=a.num_experts, expert_top_k=a.top_k,
+            model=a.name,
+            vocab_size=a.vocab,
+            max_model_len=a.max_context,
+            hidden_size=a.hidden,
+            intermediate_size=a.intermediate,
+            num_ffi=2,
+            num_decoder_layers=a.num_layers,
+            num_attention_heads=a.heads,
+            head_dim=a.head_dim,
+            num_key_value_heads=a.kv_heads,
+            num_experts=a.num_experts,
+            expert_top_k=a.top_k,
         )
         return m, f"model={a.name} (built from architecture numbers)"
 
@@ -517,31 +619,50 @@ class GenZPeer:
             return dict(self.system_configs[name]), f"system={name} (built-in)"
         s = job.spec
         bw, icn_note = icn_gbs(s)
-        d = {"Flops": float(s["bf16_dense_tflops"]), "Memory_size": float(s["memory_gb"]),
-             "Memory_BW": float(s["mem_bandwidth_gbs"]), "ICN": bw, "real_values": True}
+        d = {
+            "Flops": float(s["bf16_dense_tflops"]),
+            "Memory_size": float(s["memory_gb"]),
+            "Memory_BW": float(s["mem_bandwidth_gbs"]),
+            "ICN": bw,
+            "real_values": True,
+        }
         return d, f"system={job.gpu} (from gpu_specs.csv; link {icn_note})"
 
     def run(self, job: Job) -> dict:
         if job.prec.startswith("w"):
-            raise Skip("weight-only quantization (GPTQ/AWQ) not representable: GenZ applies one "
-                       "precision to weights, activations and KV cache")
+            raise Skip(
+                "weight-only quantization (GPTQ/AWQ) not representable: GenZ applies one "
+                "precision to weights, activations and KV cache"
+            )
         model, mnote = self.model(job.arch, job.row.get("model", ""))
         sysd, snote = self.system(job)
         bits = {"16": "bf16", "fp8": "fp8", "int8": "int8", "int4": "int4"}[job.prec]
-        common = dict(model=model, input_tokens=job.inp, bits=bits, tensor_parallel=job.tp,
-                      parallelism_heirarchy=f"TP{{{job.tp}}}_EP{{1}}_PP{{1}}")
+        common = dict(
+            model=model,
+            input_tokens=job.inp,
+            bits=bits,
+            tensor_parallel=job.tp,
+            parallelism_heirarchy=f"TP{{{job.tp}}}_EP{{1}}_PP{{1}}",
+        )
         per_chip_mb = float(sysd["Memory_size"]) * 1024.0
 
         def profile(b):
             with contextlib.redirect_stdout(io.StringIO()):
-                _, st = self.G.decode_moddeling(batch_size=b, Bb=1, output_tokens=job.out,
-                                                system_name=dict(sysd), model_profilling=True,
-                                                **common)
+                _, st = self.G.decode_moddeling(
+                    batch_size=b,
+                    Bb=1,
+                    output_tokens=job.out,
+                    system_name=dict(sysd),
+                    model_profilling=True,
+                    **common,
+                )
             return float(st["Total Weights (MB)"].values[0]), float(st["KV Cache (MB)"].values[0])
 
         w, kv1 = profile(1)
         if w + kv1 > per_chip_mb:
-            raise Skip(f"does not fit per GenZ: weights {w / 1024:.1f} GiB + KV > {per_chip_mb / 1024:.0f} GiB per chip")
+            raise Skip(
+                f"does not fit per GenZ: weights {w / 1024:.1f} GiB + KV > {per_chip_mb / 1024:.0f} GiB per chip"
+            )
         if job.fixed_batch is None:
             mx = int((per_chip_mb - w) // kv1) if kv1 > 0 else MAX_NUM_SEQS
             b = min(mx, MAX_NUM_SEQS)
@@ -551,21 +672,36 @@ class GenZPeer:
         else:
             b, bnote = job.fixed_batch, job.batch_note
             if sum(profile(b)) > per_chip_mb:
-                raise Skip(f"batch {b} does not fit per GenZ (weights + KV > {per_chip_mb / 1024:.0f} GiB per chip)")
+                raise Skip(
+                    f"batch {b} does not fit per GenZ (weights + KV > {per_chip_mb / 1024:.0f} GiB per chip)"
+                )
         with contextlib.redirect_stdout(io.StringIO()):
             p = self.G.prefill_moddeling(batch_size=b, system_name=dict(sysd), **common)
-            p1 = p if b == 1 else self.G.prefill_moddeling(batch_size=1, system_name=dict(sysd), **common)
-            d = self.G.decode_moddeling(batch_size=b, Bb=1, output_tokens=job.out // 2,
-                                        system_name=dict(sysd), **common)
+            p1 = (
+                p
+                if b == 1
+                else self.G.prefill_moddeling(batch_size=1, system_name=dict(sysd), **common)
+            )
+            d = self.G.decode_moddeling(
+                batch_size=b, Bb=1, output_tokens=job.out // 2, system_name=dict(sysd), **common
+            )
         ttft, itl = float(p["Latency"]), float(d["Latency"])
-        notes = (f"{bnote}; {mnote}; {snote}; bits={bits}; tp={job.tp}; system_eff=1; Bb=1; "
-                 f"ttft = prefill of whole batch; ttft_b1_ms={float(p1['Latency']):.2f}; "
-                 f"itl at mean context (input + output/2)")
-        return dict(output_tokens_per_s=tput(b, job.out, ttft, itl), ttft_ms=ttft, itl_ms=itl,
-                    batch_size_used=b, notes=notes)
+        notes = (
+            f"{bnote}; {mnote}; {snote}; bits={bits}; tp={job.tp}; system_eff=1; Bb=1; "
+            f"ttft = prefill of whole batch; ttft_b1_ms={float(p1['Latency']):.2f}; "
+            f"itl at mean context (input + output/2)"
+        )
+        return dict(
+            output_tokens_per_s=tput(b, job.out, ttft, itl),
+            ttft_ms=ttft,
+            itl_ms=itl,
+            batch_size_used=b,
+            notes=notes,
+        )
 
 
 # --------------------------------------------------------------------------
+
 
 def fmt(v) -> str:
     if v is None or v == "":
@@ -592,8 +728,21 @@ def main(argv=None) -> int:
             peers.append(cls())
         except Exception as e:  # peer not installed: still emit rows saying so
             print(f"warning: {cls.name} unavailable: {e}", file=sys.stderr)
-            peers.append(type("Missing", (), {"name": cls.name, "version": "",
-                                              "run": staticmethod(lambda job, e=e: (_ for _ in ()).throw(Skip(f"peer not importable: {e}")))})())
+            peers.append(
+                type(
+                    "Missing",
+                    (),
+                    {
+                        "name": cls.name,
+                        "version": "",
+                        "run": staticmethod(
+                            lambda job, e=e: (_ for _ in ()).throw(
+                                Skip(f"peer not importable: {e}")
+                            )
+                        ),
+                    },
+                )()
+            )
 
     genz_tmp = Path("/tmp/genz/data/model")
     before = set(genz_tmp.iterdir()) if genz_tmp.is_dir() else set()
@@ -615,7 +764,9 @@ def main(argv=None) -> int:
                 except Skip as e:
                     rec["notes"] = str(e)
                 except Exception as e:  # peer crashed on this row: record, keep going
-                    rec["notes"] = f"peer error: {type(e).__name__}: {str(e).splitlines()[0][:160] if str(e) else ''}"
+                    rec["notes"] = (
+                        f"peer error: {type(e).__name__}: {str(e).splitlines()[0][:160] if str(e) else ''}"
+                    )
             counts[peer.name][0 if rec.get("output_tokens_per_s") not in (None, "") else 1] += 1
             out_rows.append(rec)
 

@@ -177,7 +177,9 @@ def predict(rows: Rows, eff: inf.Efficiency) -> dict[str, F]:
         return np.where(is_c, a, np.where(is_r, b, m))
 
     return {
-        "throughput": pick(conc.output_tokens_per_s, rate.output_tokens_per_s, mx.output_tokens_per_s),
+        "throughput": pick(
+            conc.output_tokens_per_s, rate.output_tokens_per_s, mx.output_tokens_per_s
+        ),
         "ttft": 1e3 * pick(conc.ttft_s, rate.ttft_s, mx.ttft_s),
         "itl": 1e3 * pick(conc.itl_s, rate.itl_s, mx.itl_s),
     }
@@ -205,7 +207,9 @@ def summarize(err: F) -> Summary:
     if e.size == 0:
         return Summary(0, float("nan"), float("nan"), float("nan"))
     a = np.abs(e)
-    return Summary(int(e.size), float(np.median(a)), float(np.percentile(a, 90)), float(np.median(e)))
+    return Summary(
+        int(e.size), float(np.median(a)), float(np.percentile(a, 90)), float(np.median(e))
+    )
 
 
 def load_peers(path: Path = PEERS_CSV) -> dict[str, dict[str, Mapping[str, float]]] | None:

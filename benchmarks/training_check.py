@@ -19,7 +19,9 @@ from llmecon.perf.training import training_flops, training_gpu_hours
 def main() -> None:
     mfu = training_default("mfu", "pretrain").value
     print(f"Training GPU-hours: 6ND / (dense bf16 peak x MFU {mfu:g}) vs published runs\n")
-    print(f"{'run':<24}{'GPU':<16}{'published h':>14}{'predicted h':>14}{'error':>9}{'implied MFU':>13}")
+    print(
+        f"{'run':<24}{'GPU':<16}{'published h':>14}{'predicted h':>14}{'error':>9}{'implied MFU':>13}"
+    )
     errors = []
     implied_list = []
     for rec in training_records():
@@ -38,18 +40,28 @@ def main() -> None:
         err = pred / rec.gpu_hours - 1.0
         errors.append(err)
         implied_list.append(implied)
-        print(f"{rec.model:<24}{gpu.name:<16}{rec.gpu_hours:>14,.0f}{pred:>14,.0f}{err:>+9.0%}{implied:>13.2f}")
+        print(
+            f"{rec.model:<24}{gpu.name:<16}{rec.gpu_hours:>14,.0f}{pred:>14,.0f}{err:>+9.0%}{implied:>13.2f}"
+        )
     e = np.abs(np.array(errors))
     signed = np.array(errors)
-    print(f"\nn={len(e)}  median APE {np.median(e):.0%}  p90 APE {np.quantile(e, 0.9):.0%}  "
-          f"signed bias (median) {np.median(signed):+.0%}")
+    print(
+        f"\nn={len(e)}  median APE {np.median(e):.0%}  p90 APE {np.quantile(e, 0.9):.0%}  "
+        f"signed bias (median) {np.median(signed):+.0%}"
+    )
     # leave-one-out: the default MFU is the median implied MFU; re-fit it without each run
     implied_all = np.array(implied_list)
-    loo = [implied_all[i] / np.median(np.delete(implied_all, i)) - 1.0 for i in range(len(implied_all))]
+    loo = [
+        implied_all[i] / np.median(np.delete(implied_all, i)) - 1.0 for i in range(len(implied_all))
+    ]
     la = np.abs(np.array(loo))
-    print(f"leave-one-out (MFU = median implied MFU of the other runs): median APE {np.median(la):.0%}  "
-          f"p90 APE {np.quantile(la, 0.9):.0%}")
-    print("Published GPU-hours include restarts, evaluation and idle time; token counts marked '15T+'")
+    print(
+        f"leave-one-out (MFU = median implied MFU of the other runs): median APE {np.median(la):.0%}  "
+        f"p90 APE {np.quantile(la, 0.9):.0%}"
+    )
+    print(
+        "Published GPU-hours include restarts, evaluation and idle time; token counts marked '15T+'"
+    )
     print("or 'up to 9T' are lower or upper bounds, so the implied MFU is only indicative.")
 
 

@@ -72,8 +72,10 @@ def error_table(rows: Rows, ours: dict[str, F], split: str) -> dict[str, Summary
             perr = pct_errors(p, meas)
             both = np.isfinite(perr) & np.isfinite(err)
             print(f"{'':<18s} {peer:<14s} {_fmt(summarize(perr))}")
-            print(f"{'':<18s} {'  same rows:':<14s} {_fmt(summarize(np.where(both, err, np.nan)))}"
-                  f"  llmecon vs {_fmt(summarize(np.where(both, perr, np.nan)))}  {peer}")
+            print(
+                f"{'':<18s} {'  same rows:':<14s} {_fmt(summarize(np.where(both, err, np.nan)))}"
+                f"  llmecon vs {_fmt(summarize(np.where(both, perr, np.nan)))}  {peer}"
+            )
     if peers is None:
         print("peer predictions not found; run benchmarks/run_peers.py")
     return out
@@ -81,8 +83,10 @@ def error_table(rows: Rows, ours: dict[str, F], split: str) -> dict[str, Summary
 
 def print_rows(rows: Rows, ours: dict[str, F]) -> None:
     """Per-row predictions vs measurements."""
-    print(f"\n{'id':<52s} {'split':<5s} {'mode':<14s} "
-          + " ".join(f"{LABEL[m][:10]:>21s}" for m in METRICS))
+    print(
+        f"\n{'id':<52s} {'split':<5s} {'mode':<14s} "
+        + " ".join(f"{LABEL[m][:10]:>21s}" for m in METRICS)
+    )
     for k, rid in enumerate(rows.ids):
         cells = []
         for m in METRICS:
@@ -99,8 +103,7 @@ def main(argv: list[str] | None = None) -> None:
     rows = load_rows()
     print(f"split: {SPLIT_RULE}")
     test_ids = [i for i, s in zip(rows.ids, rows.split, strict=True) if s == "test"]
-    print(f"usable rows {len(rows)}: calibration {len(rows) - len(test_ids)}, "
-          f"test {len(test_ids)}")
+    print(f"usable rows {len(rows)}: calibration {len(rows) - len(test_ids)}, test {len(test_ids)}")
     print("TEST rows: " + ", ".join(test_ids))
     print(f"skipped {len(rows.skipped)} rows:")
     for rid, why in rows.skipped:

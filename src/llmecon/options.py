@@ -63,6 +63,8 @@ class OptionCost:
     warnings: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     quality: float | None = None
+    #: task success rate per sample (sampled or blended), None when unknown [-]
+    quality_samples: F | None = None
     deploy_weeks: float = 0.0
 
     @property
@@ -940,7 +942,7 @@ def _hybrid(c: _Ctx, inputs: Inputs) -> OptionCost:
     # a cascade traces the escalated requests twice (both legs answer them)
     traced = requests * (1.0 + share[..., None]) if o.mode != "route" else requests
     router = requests * c.get("router_usd_per_mrequests")[..., None] / 1e6
-    q1, q2 = legs[0].quality, legs[1].quality
+    q1, q2 = legs[0].quality_samples, legs[1].quality_samples
     quality: float | F | None = None
     if o.quality is not None:
         quality = c.get("quality")
@@ -1009,16 +1011,19 @@ def _finish(
     c: _Ctx, development: F, deployment: F, sustainability: F, quality: float | F | None = None
 ) -> OptionCost:
     shape = c.inp.shape
-    q = c.o.quality if quality is None else quality
+    q = quality
+    if q is None and c.o.quality is not None:
+        q = c.get("quality")  # an array when sampled
     cons = c.s.constraints
     if cons.min_quality is not None and not c.as_leg:  # a hybrid checks its blended quality
         if q is None:
             c.warnings.append(
                 f"quality unknown: cannot check min_quality {cons.min_quality:g}; set {c.p}.quality from your evaluation"
             )
-        elif float(np.mean(q)) < cons.min_quality:
-            c.reasons.append(
-                f"quality {float(np.mean(q)):.3g} is below the minimum {cons.min_quality:g}"
+        else:
+            c.fail_where(
+                np.asarray(q) < cons.min_quality,
+                f"quality {float(np.mean(q)):.3g} is below the minimum {cons.min_quality:g}",
             )
     feasible = ~c.bad & np.full(shape, not c.reasons, dtype=bool)
     full = (*shape, c.months)
@@ -1034,6 +1039,7 @@ def _finish(
         warnings=c.warnings,
         details=c.details,
         quality=None if q is None else float(np.mean(q)),
+        quality_samples=None if q is None else np.broadcast_to(np.asarray(q, dtype=float), shape),
         deploy_weeks=float(c.details.get("time_to_deploy_weeks", 0.0)),
     )
 

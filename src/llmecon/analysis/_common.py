@@ -12,6 +12,7 @@ import difflib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -37,6 +38,17 @@ def is_share(path: str) -> bool:
 def is_signed(path: str) -> bool:
     """True for parameters that may be negative."""
     return path.endswith(SIGNED_SUFFIXES)
+
+
+def json_safe(obj: Any) -> Any:
+    """The same structure with NaN and infinities as ``None`` (valid JSON)."""
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    return obj
 
 
 def clip_to_domain(path: str, values: ArrayLike) -> F:
@@ -70,6 +82,8 @@ class Priced:
     total: F
     feasible: NDArray[np.bool_]
     reasons: dict[str, list[str]]
+    #: (options, N) task success rate, NaN where unknown [-]
+    quality: F | None = None
     monthly: F | None = None
     deployment: F | None = None
     sustainability: F | None = None
@@ -143,6 +157,14 @@ def price_samples(
         total=total,
         feasible=feasible,
         reasons={c.name: c.infeasible_reasons for c in costs},
+        quality=np.stack(
+            [
+                np.full(shape, np.nan)
+                if c.quality_samples is None
+                else b(np.asarray(c.quality_samples))
+                for c in costs
+            ]
+        ),
     )
     if cash_flows:
         months = scenario.horizon_months

@@ -9,12 +9,15 @@ framework's questions (volume, predictability, latency, privacy) are answered fo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 if TYPE_CHECKING:
     from llmecon.evaluation import Evaluation, OptionResult, Recommendation
+    from llmecon.scenario import Scenario
 
 
 def _usd(x: float) -> str:
@@ -32,13 +35,38 @@ def _m(x: object) -> float:
     return float(np.mean(np.asarray(x, dtype=float)))
 
 
+def ranks_by_quality(
+    scenario: Scenario, qualities: Sequence[float | None], requests: float
+) -> bool:
+    """The ranking rule shared by the recommendation, Monte Carlo and sensitivity: rank by
+    NPV per successful task when every feasible option (``qualities``) has a measured
+    quality, there is traffic, and failures are not already priced in the NPV."""
+    return (
+        bool(qualities)
+        and all(q is not None for q in qualities)
+        and requests > 0
+        and scenario.organisation.cost_per_failure_usd <= 0
+    )
+
+
+def rank_scores(
+    npv: ArrayLike, quality: ArrayLike, feasible: ArrayLike, by_quality: bool
+) -> NDArray[np.float64]:
+    """Scores to minimise: NPV, or NPV / quality; ``inf`` where infeasible or quality <= 0
+    (unknown quality is NaN). npv [USD], quality [-] -> [USD]."""
+    v = np.asarray(npv, dtype=float)
+    if by_quality:
+        q = np.asarray(quality, dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v = np.where(q > 0, v / q, np.inf)
+    return np.asarray(np.where(np.asarray(feasible, dtype=bool) & np.isfinite(v), v, np.inf))
+
+
 def _score(o: OptionResult, by_quality: bool, npv: float | None = None) -> float:
     """NPV, or NPV / quality (a quality of 0 never wins)."""
     value = _m(o.npv_usd) if npv is None else npv
-    if not by_quality:
-        return value
-    q = o.quality or 0.0
-    return value / q if q > 0 else float("inf")
+    q = np.nan if o.quality is None else o.quality
+    return float(rank_scores(value, q, True, by_quality))
 
 
 def _driver(o: OptionResult) -> str:
@@ -119,11 +147,8 @@ def recommend(ev: Evaluation) -> Recommendation:
     feasible = [o for o in ev.options if o.feasible]
     infeasible = {o.name: o.infeasible_reasons for o in ev.options if not o.feasible}
     failures_priced = ev.scenario.organisation.cost_per_failure_usd > 0
-    by_quality = (
-        bool(feasible) and all(o.quality is not None for o in feasible) and not failures_priced
-    )
     successes = float(np.mean(np.asarray(ev.requests).sum(axis=-1)))
-    by_quality = by_quality and successes > 0  # no traffic: no tasks to divide by
+    by_quality = ranks_by_quality(ev.scenario, [o.quality for o in feasible], successes)
     ranked = sorted(feasible, key=lambda o: _score(o, by_quality))
     reasons: list[str] = []
     basis = "npv_per_success" if by_quality else "npv"

@@ -24,7 +24,9 @@ from typing import Any
 import numpy as np
 
 from llmecon.analysis._common import F, base_inputs, clip_to_domain, price_samples
+from llmecon.analysis.recommend import rank_scores
 from llmecon.analysis.uncertainty import Distribution, parse_uncertainty
+from llmecon.evaluation import evaluate
 from llmecon.scenario import Scenario, ScenarioError
 
 #: Default relative swing when the scenario gives no range for a parameter. [-]
@@ -147,7 +149,9 @@ def swing_ranges(
 
 
 def sensitivity(scenario: Scenario, swing: float = DEFAULT_SWING) -> Sensitivity:
-    """Tornado data for every option's NPV and for the NPV gap of the two cheapest options.
+    """Tornado data for every option's NPV and for the NPV gap of the recommendation's top
+    two options; a swing "flips" the choice when the second ranks ahead of the first by the
+    recommendation's own rule (NPV, or NPV per successful task; feasibility counted).
 
     All 2 x P swings are priced in one vectorised call: sample 2i holds parameter i at its
     low value, sample 2i+1 at its high value, every other parameter at its base value.
@@ -158,10 +162,10 @@ def sensitivity(scenario: Scenario, swing: float = DEFAULT_SWING) -> Sensitivity
     paths = list(ranges)
     base_p = price_samples(scenario, {}, n=1)
     names = base_p.names
-    order = sorted(
-        range(len(names)), key=lambda i: (not bool(base_p.feasible[i, 0]), float(base_p.npv[i, 0]))
-    )
-    a, b = (names[order[0]], names[order[1]]) if len(order) >= 2 else (None, None)
+    # the pair the recommendation compares, ranked by its rule (NPV or per successful task)
+    rec = evaluate(scenario).recommendation
+    a, b = (rec.ranking[0], rec.ranking[1]) if len(rec.ranking) >= 2 else (None, None)
+    by_quality = rec.ranked_by == "npv_per_success"
     n = 2 * len(paths)
     if n == 0:
         return Sensitivity([], {}, None, a, b, swing, skipped)
@@ -173,14 +177,20 @@ def sensitivity(scenario: Scenario, swing: float = DEFAULT_SWING) -> Sensitivity
         overrides[path] = col
     p = price_samples(scenario, overrides, n=n)
 
+    flipped = np.zeros(n, dtype=bool)
+    if a is not None and b is not None:
+        assert p.quality is not None
+        ia, ib = names.index(a), names.index(b)
+        sa = rank_scores(p.npv[ia], p.quality[ia], p.feasible[ia], by_quality)
+        sb = rank_scores(p.npv[ib], p.quality[ib], p.feasible[ib], by_quality)
+        flipped = sb < sa  # b ranks ahead of a in that swing
+
     def tornado(label: str, values: F, base_value: float, flips: bool) -> Tornado:
         swings = []
         for i, path in enumerate(paths):
             base, lo, hi, source = ranges[path]
             at_lo, at_hi = float(values[2 * i]), float(values[2 * i + 1])
-            flip = flips and (
-                np.sign(at_lo) != np.sign(base_value) or np.sign(at_hi) != np.sign(base_value)
-            )
+            flip = flips and bool(flipped[2 * i] or flipped[2 * i + 1])
             swings.append(
                 Swing(path, base, lo, hi, source, at_lo, at_hi, abs(at_hi - at_lo), bool(flip))
             )

@@ -35,6 +35,7 @@ chunk size and the same seed gives identical results.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,9 +46,11 @@ from llmecon.analysis._common import (
     F,
     base_inputs,
     clip_to_domain,
+    json_safe,
     price_samples,
     unknown_path_line,
 )
+from llmecon.analysis.recommend import rank_scores, ranks_by_quality
 from llmecon.scenario import Scenario, ScenarioError
 
 DISTRIBUTIONS = ("triangular", "uniform", "normal", "lognormal", "discrete")
@@ -72,7 +75,8 @@ class Distribution:
     p: Mapping[str, Any]
 
     def sample(self, rng: np.random.Generator, n: int) -> F:
-        """n draws, clipped to the parameter's domain. [parameter unit]"""
+        """n draws, clipped to the parameter's domain (see ``draw`` for the share clipped).
+        [parameter unit]"""
         p = self.p
         if self.kind == "triangular":
             x = rng.triangular(p["low"], p["mode"], p["high"], n)
@@ -85,7 +89,7 @@ class Distribution:
         else:
             values = np.asarray(p["values"], dtype=float)
             x = values[rng.choice(values.size, size=n, p=np.asarray(p["weights"], dtype=float))]
-        return clip_to_domain(self.path, x)
+        return np.asarray(x, dtype=float)
 
     def range(self) -> tuple[float, float]:
         """(low, high) for a sensitivity swing: the declared bounds (triangular, uniform), the
@@ -290,37 +294,53 @@ class Simulation:
         def pct(p: Percentiles) -> dict[str, float]:
             return {"p10": p.p10, "p50": p.p50, "p90": p.p90}
 
-        return {
-            "samples": self.samples,
-            "seed": self.seed,
-            "parameters": self.parameters,
-            "options": [
-                {
-                    "name": o.name,
-                    "total_usd": pct(o.total_usd),
-                    "npv_usd": pct(o.npv_usd),
-                    "npv_mean_usd": o.npv_mean_usd,
-                    "p_feasible": o.p_feasible,
-                    "p_cheapest": o.p_cheapest,
-                }
-                for o in self.options
-            ],
-            "robustness": {
-                "base_winner": self.base_winner,
-                "p_base_winner_cheapest": self.p_base_winner_cheapest,
-                "runner_up": self.runner_up,
-                "p_runner_up_cheapest": self.p_runner_up_cheapest,
-                "p_none_feasible": self.p_none_feasible,
-            },
-            "notes": self.notes,
-            "explain": self.explain(),
-        }
+        return json_safe(
+            {
+                "samples": self.samples,
+                "seed": self.seed,
+                "parameters": self.parameters,
+                "options": [
+                    {
+                        "name": o.name,
+                        "total_usd": pct(o.total_usd),
+                        "npv_usd": pct(o.npv_usd),
+                        "npv_mean_usd": o.npv_mean_usd,
+                        "p_feasible": o.p_feasible,
+                        "p_cheapest": o.p_cheapest,
+                    }
+                    for o in self.options
+                ],
+                "robustness": {
+                    "base_winner": self.base_winner,
+                    "p_base_winner_cheapest": self.p_base_winner_cheapest,
+                    "runner_up": self.runner_up,
+                    "p_runner_up_cheapest": self.p_runner_up_cheapest,
+                    "p_none_feasible": self.p_none_feasible,
+                },
+                "notes": self.notes,
+                "explain": self.explain(),
+            }
+        )
 
 
-def draw(dists: Mapping[str, Distribution], n: int, seed: int | None) -> dict[str, F]:
-    """All samples, drawn up front in declaration order from one seeded Generator."""
+def draw(
+    dists: Mapping[str, Distribution],
+    n: int,
+    seed: int | None,
+    clipped: dict[str, float] | None = None,
+) -> dict[str, F]:
+    """All samples, drawn up front in declaration order from one seeded Generator, clipped to
+    each parameter's domain; ``clipped`` (when given) receives the share of samples clipped
+    per path."""
     rng = np.random.default_rng(seed)
-    return {path: d.sample(rng, n) for path, d in dists.items()}
+    out = {}
+    for path, d in dists.items():
+        raw = d.sample(rng, n)
+        x = clip_to_domain(path, raw)
+        if clipped is not None:
+            clipped[path] = float(np.mean(x != raw)) if n else 0.0
+        out[path] = x
+    return out
 
 
 def simulate(
@@ -360,13 +380,15 @@ def simulate(
         )
     used = base_inputs(scenario).used
     dists = parse_uncertainty(scenario, used)
-    values = draw(dists, samples, seed)
+    clipped: dict[str, float] = {}
+    values = draw(dists, samples, seed, clipped)
     base = price_samples(scenario, {}, n=1)
     names = base.names
     k = len(names)
     npv = np.empty((k, samples))
     total = np.empty((k, samples))
     feasible = np.empty((k, samples), dtype=bool)
+    quality = np.empty((k, samples))
     for start in range(0, samples, chunk):
         stop = min(start + chunk, samples)
         p = price_samples(
@@ -375,41 +397,39 @@ def simulate(
         npv[:, start:stop] = p.npv
         total[:, start:stop] = p.total
         feasible[:, start:stop] = p.feasible
+        assert p.quality is not None
+        quality[:, start:stop] = p.quality
         if progress is not None:
             progress(stop, samples)
-    # rank as the recommendation does: by NPV per successful task when every option that is
-    # feasible in the base case has a measured quality, else by NPV
-    from llmecon.evaluation import price_all
-
-    qualities = {c.name: c.quality for c in price_all(scenario)[1]}  # hybrids derive theirs
-    quality = np.array([qualities.get(n) or np.nan for n in names])
+    # rank as the recommendation does (one shared rule), with each sample's own quality
+    assert base.quality is not None
     base_ok = base.feasible[:, 0]
-    by_quality = bool(base_ok.any()) and bool(np.all(np.isfinite(quality[base_ok])))
-    score = npv / np.where(np.isfinite(quality), quality, 1.0)[:, None] if by_quality else npv
-    masked = np.where(feasible & np.isfinite(score), score, np.inf)
+    base_q = [None if np.isnan(q) else float(q) for q in base.quality[base_ok, 0]]
+    base_volume = float(scenario.workload.requests_per_month)
+    by_quality = ranks_by_quality(scenario, base_q, base_volume)
+    masked = rank_scores(npv, quality, feasible, by_quality)
     cheapest = np.argmin(masked, axis=0)
     none = ~np.isfinite(masked).any(axis=0)
     counts = np.bincount(cheapest[~none], minlength=k)
     p_cheapest = counts / samples
-    q = np.percentile(npv, [10, 50, 90], axis=1)
-    qt = np.percentile(total, [10, 50, 90], axis=1)
+    # costs of an option are summarised over the samples where it is feasible
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: never feasible
+        q = np.nanpercentile(np.where(feasible, npv, np.nan), [10, 50, 90], axis=1)
+        qt = np.nanpercentile(np.where(feasible, total, np.nan), [10, 50, 90], axis=1)
+        npv_mean = np.nanmean(np.where(feasible, npv, np.nan), axis=1)
     stats = [
         OptionStats(
             name=names[i],
             total_usd=Percentiles(*(float(x) for x in qt[:, i])),
             npv_usd=Percentiles(*(float(x) for x in q[:, i])),
-            npv_mean_usd=float(npv[i].mean()),
+            npv_mean_usd=float(npv_mean[i]),
             p_feasible=float(feasible[i].mean()),
             p_cheapest=float(p_cheapest[i]),
         )
         for i in range(k)
     ]
-    base_score = (
-        base.npv[:, 0] / np.where(np.isfinite(quality), quality, 1.0)
-        if by_quality
-        else base.npv[:, 0]
-    )
-    base_masked = np.where(base_ok, base_score, np.inf)
+    base_masked = rank_scores(base.npv[:, 0], base.quality[:, 0], base_ok, by_quality)
     winner = int(np.argmin(base_masked)) if np.isfinite(base_masked).any() else None
     runner, p_runner = None, 0.0
     others = [i for i in range(k) if i != winner]
@@ -417,7 +437,11 @@ def simulate(
         r = max(others, key=lambda i: (p_cheapest[i], -float(base_masked[i])))
         if p_cheapest[r] > 0 or winner is None:
             runner, p_runner = names[r], float(p_cheapest[r])
-    notes = []
+    notes = [
+        f"{share:.1%} of {path} samples fell outside its domain and were clipped to its bound"
+        for path, share in clipped.items()
+        if share > 0
+    ]
     if any(0.0 < float(feasible[i].mean()) < 1.0 for i in range(k)):
         notes.append("feasibility varies across samples")
     infeasible = [names[i] for i in range(k) if not feasible[i].any()]

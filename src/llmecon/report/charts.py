@@ -111,7 +111,9 @@ class VolumeSweep:
     """NPV of every option against first-month volume, with break-even points.
 
     ``x``: first-month volumes [requests/month]; ``npv``: option -> NPV at each x [USD];
-    ``feasible``: option -> feasible at the base case; ``pair``: the top two options of the
+    ``feasible``: option -> feasible at the base case; ``feasible_at``: option -> feasible at
+    each x (a rate limit or SLO can rule an option out over part of the range); ``pair``: the
+    top two options of the
     recommendation; ``breakevens``: NPV break-evens on volume of the recommended option
     against every other ranked option, top two first; ``crossings``: (volume, NPV there,
     cheaper below, cheaper above) of all of them, by volume.
@@ -125,6 +127,18 @@ class VolumeSweep:
     pair: tuple[str, str] | None
     breakevens: list[BreakEven]
     crossings: list[tuple[float, float, str, str]]
+    feasible_at: dict[str, NDArray[np.bool_]]
+
+
+def feasible_stretches(y: F, ok: NDArray[np.bool_]) -> tuple[F, F]:
+    """``y`` split for drawing: (feasible points, infeasible points), NaN elsewhere. The
+    infeasible stretches take one neighbour on each side, so the two lines join."""
+    bad = ~np.asarray(ok, dtype=bool)
+    near = bad.copy()
+    near[1:] |= bad[:-1]
+    near[:-1] |= bad[1:]
+    y = np.asarray(y, dtype=float)
+    return np.where(bad, np.nan, y), np.where(near, y, np.nan)
 
 
 def volume_sweep(
@@ -133,6 +147,7 @@ def volume_sweep(
     """Sweep ``workload.requests_per_month`` over base/span .. base*span (log-spaced) in ONE
     vectorised ``evaluate`` call, and find where the recommended option breaks even by NPV
     with the runner-up and every other ranked option (``analysis.breakeven``)."""
+    from llmecon.analysis._common import price_samples
     from llmecon.analysis.breakeven import breakeven
     from llmecon.evaluation import evaluate
 
@@ -140,10 +155,9 @@ def volume_sweep(
     base = float(s.workload.requests_per_month)
     lo, hi = (base / span, base * span) if base > 0 else (1e3, 1e8)
     x = np.geomspace(lo, hi, points)
-    sweep = evaluate(s, {VOLUME: x})
-    npv = {
-        o.name: np.broadcast_to(np.asarray(o.npv_usd, dtype=float), x.shape) for o in sweep.options
-    }
+    sweep = price_samples(s, {VOLUME: x}, n=x.size)
+    npv = {n: np.asarray(sweep.npv[i], dtype=float) for i, n in enumerate(sweep.names)}
+    feasible_at = {n: np.asarray(sweep.feasible[i], dtype=bool) for i, n in enumerate(sweep.names)}
     feasible = {o.name: o.feasible for o in ev.options}
     ranking = ev.recommendation.ranking
     pair = (ranking[0], ranking[1]) if len(ranking) >= 2 else None
@@ -166,7 +180,7 @@ def volume_sweep(
             (c.value, float(v), c.cheaper_below, c.cheaper_above)
             for (c, _), v in zip(cross, y, strict=True)
         ]
-    return VolumeSweep(x, npv, feasible, base, ev.months, pair, found, crossings)
+    return VolumeSweep(x, npv, feasible, base, ev.months, pair, found, crossings, feasible_at)
 
 
 @dataclass
@@ -340,17 +354,23 @@ def volume_figure(ev: Evaluation, sweep: VolumeSweep | None = None) -> Any:
     c = colors(ev)
     fig = _fig(f"NPV over {sw.months} months against monthly volume")
     for name, y in sw.npv.items():
-        ok = sw.feasible[name]
-        fig.add_trace(
-            go.Scatter(
-                x=sw.x,
-                y=y,
-                name=_label(name, ok),
-                mode="lines",
-                line={"color": c[name], "dash": "solid" if ok else "dot", "width": 2.5},
-                hovertemplate="%{fullData.name}<br>%{x:,.3s} requests/month: $%{y:,.0f}<extra></extra>",
+        ok = sw.feasible_at[name]
+        y_ok, y_bad = feasible_stretches(y, ok)
+        for part, feasible in ((y_ok, True), (y_bad, False)):
+            if not np.isfinite(part).any():
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=sw.x,
+                    y=part,
+                    name=_label(name, feasible),
+                    legendgroup=name,
+                    mode="lines",
+                    line={"color": c[name], "dash": "solid" if feasible else "dot", "width": 2.5},
+                    hovertemplate="%{fullData.name}<br>%{x:,.3s} requests/month: "
+                    "$%{y:,.0f}<extra></extra>",
+                )
             )
-        )
     if sw.crossings:
         fig.add_trace(
             go.Scatter(

@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import numpy as np
 
@@ -226,6 +227,7 @@ def mc_rows(ctx: ReportContext) -> list[list[str]]:
 
 
 MC_HEAD = ["option", "NPV P10", "NPV P50", "NPV P90", "P(feasible)", "P(cheapest)"]
+_NO_DISTRIBUTION = "No option is feasible in any sample, so there is no NPV distribution to draw."
 
 
 def _subtitle(ev: Evaluation) -> str:
@@ -382,7 +384,11 @@ def render_html(ctx: ReportContext) -> str:
             f"<p>Monte Carlo over the scenario's uncertainty section: {sim.samples:,} samples, "
             f"seed {sim.seed}.</p>"
             + _ul(_uncertain_params(ctx), "mono")
-            + _fig_html(charts.distributions_figure(ev, ctx.mc), "chart-distributions")
+            + (
+                _fig_html(charts.distributions_figure(ev, ctx.mc), "chart-distributions")
+                if ctx.mc.feasible.any()
+                else f"<p>{_NO_DISTRIBUTION}</p>"
+            )
             + _table(MC_HEAD, mc_rows(ctx), "num")
             + _ul([sim.explain(), *[f"note: {n}" for n in sim.notes]])
         )
@@ -454,8 +460,31 @@ def _val(v: Any) -> str:
 # --------------------------------------------------------------------------- Markdown
 
 
+def _md(x: Any) -> str:
+    """Free text (names, descriptions, reasons, catalog rows) made inert in Markdown: ``&``,
+    ``<`` and ``>`` as entities, so that no raw HTML reaches the renderer; line breaks
+    folded, so that the text stays inside its block."""
+    return (
+        str(x)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\r", " ")
+        .replace("\n", " ")
+    )
+
+
+def _md_code(x: Any) -> str:
+    """``x`` as an inline code span (fenced with more backticks than it contains)."""
+    s = str(x).replace("\r", " ").replace("\n", " ")
+    runs = [len(m) for m in re.findall(r"`+", s)]
+    fence = "`" * (max(runs, default=0) + 1)
+    pad = " " if s.startswith("`") or s.endswith("`") else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
+
+
 def _md_cell(x: str) -> str:
-    return x.replace("|", "\\|").replace("\n", " ")
+    return _md(x).replace("|", "\\|")
 
 
 def _md_table(head: list[str], rows: list[list[str]]) -> str:
@@ -464,8 +493,9 @@ def _md_table(head: list[str], rows: list[list[str]]) -> str:
     return "\n".join(out)
 
 
-def _md_list(items: list[str]) -> str:
-    return "\n".join(f"- {i}" for i in items)
+def _md_list(items: list[str], raw: bool = False) -> str:
+    """A bullet list; items are free text (escaped) unless ``raw`` (already Markdown)."""
+    return "\n".join(f"- {i if raw else _md(i)}" for i in items)
 
 
 def svg_charts(ctx: ReportContext) -> dict[str, str]:
@@ -494,18 +524,16 @@ def svg_charts(ctx: ReportContext) -> dict[str, str]:
         charts.short_usd,
     )
     sw = ctx.sweep
+    volume_lines = []
+    for n, y in sw.npv.items():  # solid where the option is feasible, dashed where it is not
+        y_ok, y_bad = charts.feasible_stretches(y, sw.feasible_at[n])
+        for part, feasible in ((y_ok, True), (y_bad, False)):
+            if np.isfinite(part).any():
+                label = n if feasible else f"{n} (infeasible)"
+                volume_lines.append(svg.Series(label, list(sw.x), list(part), c[n], not feasible))
     out["volume"] = svg.line_chart(
         f"NPV over {sw.months} months against monthly volume",
-        [
-            svg.Series(
-                n if sw.feasible[n] else f"{n} (infeasible)",
-                list(sw.x),
-                list(y),
-                c[n],
-                not sw.feasible[n],
-            )
-            for n, y in sw.npv.items()
-        ],
+        volume_lines,
         "requests in month 1 [requests/month]",
         "NPV [USD]",
         charts.short_usd,
@@ -528,7 +556,7 @@ def svg_charts(ctx: ReportContext) -> dict[str, str]:
         out["sensitivity"] = svg.tornado(
             t.title, t.labels, t.base, t.at_low, t.at_high, f"{t.output} [USD]", charts.short_usd
         )
-    if ctx.mc is not None:
+    if ctx.mc is not None and ctx.mc.feasible.any():  # nothing to draw when none is feasible
         m = ctx.mc
         keep = [i for i in range(len(m.names)) if m.feasible[i].any()]
         stats = []
@@ -560,23 +588,26 @@ def render_markdown(ctx: ReportContext, files_dir: str) -> tuple[str, dict[str, 
     files = {images[sid]: text for sid, text in svgs.items()}
 
     def img(sid: str) -> str:
-        return f"![{TITLES[sid]}]({images[sid]})" if sid in svgs else ""
+        # percent-encoded, so that a space or parenthesis in the file name keeps the link
+        return f"![{TITLES[sid]}]({quote(images[sid])})" if sid in svgs else ""
 
-    md: list[str] = [f"# {s.name}", ""]
+    # blocks, separated by blank lines (a single newline would make a block after a list or
+    # paragraph a lazy continuation of it)
+    md: list[str] = [f"# {_md(s.name)}"]
     if s.description:
-        md += [s.description, ""]
-    md += [f"*{_subtitle(ev)}*", ""]
+        md.append(_md(s.description))
+    md.append(f"*{_md(_subtitle(ev))}*")
 
     def sec(sid: str, *blocks: str) -> None:
-        md.extend([f"## {TITLES[sid]}", "", *[b for b in blocks if b], ""])
+        md.extend([f"## {TITLES[sid]}", *[b for b in blocks if b]])
 
-    verdict = f"**Recommendation: {r.option}**" if r.option else "**No feasible option**"
+    verdict = f"**Recommendation: {_md(r.option)}**" if r.option else "**No feasible option**"
     sec(
         "recommendation",
         verdict,
         "### Why",
         _md_list(r.reasons),
-        f"Ranked by {r.ranked_by.replace('_', ' ')}: {' › '.join(r.ranking)}",
+        _md(f"Ranked by {r.ranked_by.replace('_', ' ')}: {' › '.join(r.ranking)}"),
         "### At a glance" if highlights(ctx) else "",
         _md_list(highlights(ctx)),
     )
@@ -598,14 +629,17 @@ def render_markdown(ctx: ReportContext, files_dir: str) -> tuple[str, dict[str, 
         sec(
             "uncertainty",
             f"Monte Carlo: {sim.samples:,} samples, seed {sim.seed}.",
-            _md_list([f"`{p}`" for p in _uncertain_params(ctx)]),
-            img("uncertainty"),
+            _md_list([_md_code(p) for p in _uncertain_params(ctx)], raw=True),
+            img("uncertainty") or _NO_DISTRIBUTION,
             _md_table(MC_HEAD, mc_rows(ctx)),
             _md_list([sim.explain(), *[f"note: {n}" for n in sim.notes]]),
         )
     else:
         sec("uncertainty", "The scenario has no `uncertainty:` section; no Monte Carlo was run.")
-    sec("questions", _md_list([f"**{k}**: {v}" for k, v in r.questions.items()]))
+    sec(
+        "questions",
+        _md_list([f"**{_md(k)}**: {_md(v)}" for k, v in r.questions.items()], raw=True),
+    )
     shared, per = assumptions_used(ev)
     src = [[line, d or "-", ", ".join(names)] for line, d, names in sources_used(ev)]
     blocks = [
@@ -615,7 +649,7 @@ def render_markdown(ctx: ReportContext, files_dir: str) -> tuple[str, dict[str, 
         _md_list(shared) or "None.",
     ]
     for name, lines in per.items():
-        blocks += [f"### Defaults filled in: {name}", _md_list(lines)]
+        blocks += [f"### Defaults filled in: {_md(name)}", _md_list(lines)]
     sec("assumptions", *blocks)
     if ctx.overrides:
         sec(
@@ -634,7 +668,7 @@ def render_markdown(ctx: ReportContext, files_dir: str) -> tuple[str, dict[str, 
             "None: every number not described in the workload comes from the catalogs or a "
             "default listed above.",
         )
-    return "\n\n".join(b for b in "\n".join(md).split("\n\n") if b.strip()) + "\n", files
+    return "\n\n".join(b for b in md if b.strip()) + "\n", files
 
 
 # --------------------------------------------------------------------------- JSON

@@ -201,18 +201,21 @@ def line_chart(
     xt = [t for t in xt if ax.xlo <= t <= ax.xhi]
     body = ax.frame(xt, yt, xfmt, yfmt, xlabel, ylabel)
     for s in series:
-        pts = [
-            f"{ax.fx(float(x)):.1f},{ax.fy(float(y)):.1f}"
-            for x, y in zip(s.x, s.y, strict=True)
-            if math.isfinite(float(y)) and math.isfinite(float(x))
-        ]
-        if not pts:
-            continue
+        # a non-finite value breaks the line (a gap), rather than joining its neighbours
+        runs: list[list[str]] = [[]]
+        for x, y in zip(s.x, s.y, strict=True):
+            if math.isfinite(float(y)) and math.isfinite(float(x)):
+                runs[-1].append(f"{ax.fx(float(x)):.1f},{ax.fy(float(y)):.1f}")
+            elif runs[-1]:
+                runs.append([])
         dash = ' stroke-dasharray="6,4"' if s.dashed else ""
-        body.append(
-            f'<polyline points="{" ".join(pts)}" fill="none" stroke="{s.color}" '
-            f'stroke-width="2.5"{dash}><title>{escape(s.name)}</title></polyline>'
-        )
+        for pts in runs:
+            if not pts:
+                continue
+            body.append(
+                f'<polyline points="{" ".join(pts)}" fill="none" stroke="{s.color}" '
+                f'stroke-width="2.5"{dash}><title>{escape(s.name)}</title></polyline>'
+            )
     if vline is not None and ax.xlo <= vline[0] <= ax.xhi:
         x = ax.fx(vline[0])
         body.append(
