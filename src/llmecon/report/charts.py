@@ -414,28 +414,18 @@ def tornado_figure(ev: Evaluation, data: TornadoData | None = None) -> Any:
     labels = list(reversed(t.labels))
     lo = list(reversed(t.at_low))
     hi = list(reversed(t.at_high))
-    fig.add_trace(
-        go.Bar(
-            y=labels,
-            x=[v - t.base for v in lo],
-            base=t.base,
-            orientation="h",
-            name="parameter at low",
-            marker_color="#4C78A8",
-            hovertemplate="%{y}<br>at low: $%{x:,.0f} from base<extra></extra>",
+    for end, values, color in (("low", lo, "#4C78A8"), ("high", hi, "#E45756")):
+        fig.add_trace(
+            go.Bar(
+                y=labels,
+                x=[v - t.base for v in values],
+                base=t.base,
+                orientation="h",
+                name=f"parameter at {end}",
+                marker_color=color,
+                hovertemplate=f"%{{y}}<br>at {end}: $%{{x:,.0f}} from base<extra></extra>",
+            )
         )
-    )
-    fig.add_trace(
-        go.Bar(
-            y=labels,
-            x=[v - t.base for v in hi],
-            base=t.base,
-            orientation="h",
-            name="parameter at high",
-            marker_color="#E45756",
-            hovertemplate="%{y}<br>at high: $%{x:,.0f} from base<extra></extra>",
-        )
-    )
     fig.add_vline(x=t.base, line={"color": "#333", "width": 1})
     if t.base * min(*lo, *hi, t.base) <= 0 or t.base * max(*lo, *hi, t.base) <= 0:
         fig.add_vline(x=0, line={"color": "#999", "dash": "dot"})
