@@ -551,6 +551,11 @@ def _catalog_gpu_price(c: _Ctx, gpu: GPU, mode: str) -> float | None:
 
 def _slo(c: _Ctx) -> tuple[F, F]:
     lat = c.s.latency
+    c.inp.note(
+        "",
+        "latency targets are met by the modelled mean TTFT and ITL; tail latencies (p95, p99) "
+        "are not modelled, so give targets with the margin your percentile needs",
+    )
     ttft = c.inp.get("latency.ttft_ms") / 1000.0 if lat.ttft_ms is not None else np.asarray(np.inf)
     itl = c.inp.get("latency.itl_ms") / 1000.0 if lat.itl_ms is not None else np.asarray(np.inf)
     return ttft, itl

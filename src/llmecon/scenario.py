@@ -76,8 +76,13 @@ class Workload(_Strict):
 
 
 class Latency(_Strict):
-    ttft_ms: Pos | None = Field(None, description="Time-to-first-token target (p95 intent) [ms].")
-    itl_ms: Pos | None = Field(None, description="Inter-token latency target [ms].")
+    ttft_ms: Pos | None = Field(
+        None,
+        description="Time-to-first-token target, met by the modelled mean TTFT (set it tighter than a p95 target) [ms].",
+    )
+    itl_ms: Pos | None = Field(
+        None, description="Inter-token latency target, met by the modelled mean ITL [ms]."
+    )
 
 
 class Constraints(_Strict):
