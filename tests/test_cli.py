@@ -199,7 +199,7 @@ def test_readme_python_snippet_runs(monkeypatch) -> None:
     monkeypatch.chdir(ROOT)
     namespace: dict[str, object] = {}
     exec(compile(code.group(1), "README.md", "exec"), namespace)
-    assert namespace["data"]["recommendation"]["option"] == "llama-70b-together"  # type: ignore[index]
+    assert namespace["data"]["recommendation"]["option"] == "llama-70b-spot"  # type: ignore[index]
 
 
 def test_readme_analysis_examples_hold() -> None:

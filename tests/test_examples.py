@@ -76,18 +76,16 @@ def test_internal_assistant_recommends_an_api() -> None:
             assert float(o.npv_usd) > float(winner.npv_usd)
 
 
-def test_support_bot_recommends_hosted_open_with_self_hosted_close_second() -> None:
+def test_support_bot_self_hosting_is_competitive_with_the_hosted_open_model() -> None:
     ev = _evaluated("support_bot")
     rec = ev.recommendation
-    assert rec.option == "llama-70b-together"
-    assert ev.option("llama-70b-together").kind == "hosted_open"
     assert rec.ranked_by == "npv_per_success"  # every feasible option has a quality
-    second = ev.option(rec.ranking[1])
-    assert second.kind == "self_hosted"
+    # self-hosting on spot H100s and the hosted open model are the top two, within 10 %
+    assert set(rec.ranking[:2]) == {"llama-70b-spot", "llama-70b-together"}
+    assert ev.option(rec.option or "").kind == "self_hosted"
     a, b = _score(ev, rec.ranking[0]), _score(ev, rec.ranking[1])
-    # "within a third" in the recommendation's own terms: the winner is (b - a) / b less
     assert a <= b
-    assert (b - a) / b < 0.35
+    assert (b - a) / b < 0.10
     assert f"({(b - a) / b:.0%} less)" in rec.reasons[0]
     # gpt-4o-mini misses the 0.85 quality bar
     assert "gpt-4o-mini" not in rec.ranking

@@ -304,3 +304,13 @@ def test_announced_api_price_change_applies_from_its_month() -> None:
     # month 0 (from 2026-11-01): 1e6 x (1000 x 2 + 100 x 10) / 1e6 = $3,000
     # months 1, 2 (from 2026-12-01, 2026-12-31): 1e6 x (1000 x 4 + 100 x 20) / 1e6 = $6,000
     assert bill.tolist() == pytest.approx([3000.0, 6000.0, 6000.0])
+
+
+def test_price_factor_steps_at_migrations() -> None:
+    from llmecon.pillars.deployment import price_factor
+
+    # -50 %/year reached at migrations every 6 months: flat for months 0-5, then 0.5^(6/12)
+    f = price_factor(13, -0.5, 6.0)
+    assert f[:6].tolist() == [1.0] * 6
+    assert f[6:12].tolist() == pytest.approx([0.5**0.5] * 6)
+    assert f[12] == pytest.approx(0.5)

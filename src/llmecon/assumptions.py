@@ -147,7 +147,8 @@ def api_price_trend() -> Default:
     return Default(
         round(1.0 / f.value - 1.0, 4),
         f"most conservative published trend, {f.value:g}x/yr cheaper at equal capability "
-        f"({f.source}); a flat-price total is reported beside it",
+        f"({f.source}), reached at each migration to a newer model; a flat-price answer is "
+        "reported beside it",
     )
 
 

@@ -353,7 +353,8 @@ def _api(c: _Ctx) -> OptionCost:
         * premium[..., None]
     )  # (..., months): announced price changes apply from their month
     trend = c.opt("price_change_per_year")
-    factor = dep.price_factor(c.months, trend)
+    # the trend is reached by moving to newer, cheaper models: prices step at each migration
+    factor = dep.price_factor(c.months, trend, c.opt("migration_every_months"))
     bill = requests * per_req * factor
     c.details["api_cost_per_request_usd"] = float(np.mean(per_req[..., 0]))
     c.details["api_bill_flat_prices_usd"] = float(np.mean((requests * per_req).sum(axis=-1)))

@@ -59,10 +59,20 @@ def api_cost_per_request(
     )
 
 
-def price_factor(months: int, change_per_year: ArrayLike) -> F:
-    """Price multiplier in each month: ``f_m = (1 + r)^(m / 12)``. r [1/year] -> (..., M) [-]."""
+def price_factor(
+    months: int, change_per_year: ArrayLike, step_months: ArrayLike | None = None
+) -> F:
+    """Price multiplier in each month.
+
+    Continuous: ``f_m = (1 + r)^(m / 12)``. With ``step_months`` k the price moves only at
+    each migration to a newer model, every k months: ``f_m = (1 + r)^(floor(m / k) k / 12)``.
+    r [1/year], k [months] -> (..., M) [-].
+    """
     m = np.arange(months, dtype=float)
     r = np.asarray(change_per_year, dtype=float)[..., None]
+    if step_months is not None:
+        k = np.maximum(np.asarray(step_months, dtype=float)[..., None], 1e-9)
+        m = np.floor(m / k) * k
     return np.asarray((1.0 + r) ** (m / 12.0))
 
 
