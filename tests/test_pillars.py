@@ -123,24 +123,35 @@ def test_observability_overage() -> None:
     np.testing.assert_allclose(got, [29.0, 29.0 + 3.5 * 8.0])
 
 
+def _month0_purchase(capex: float, months: int, life: int) -> tuple[np.ndarray, float]:
+    p = np.zeros(months)
+    p[0] = capex
+    refresh, residual = sus.purchase_cash_flows(p, life)
+    return refresh, float(residual)
+
+
 def test_residual_value() -> None:
     # $100k capex, 48-month life, 36-month horizon: 12 months of life left -> $25k
-    assert float(sus.residual_value(100_000, 36, 48)) == pytest.approx(25_000.0)
+    assert _month0_purchase(100_000, 36, 48)[1] == pytest.approx(25_000.0)
     # horizon = life: fully depreciated, no refresh inside the horizon -> 0
-    assert float(sus.residual_value(100_000, 48, 48)) == 0.0
+    assert _month0_purchase(100_000, 48, 48)[1] == 0.0
     # 60 months with a refresh at month 48: that purchase is 12 months old -> 75 % left
-    assert float(sus.residual_value(100_000, 60, 48)) == pytest.approx(75_000.0)
-    np.testing.assert_allclose(sus.residual_value(1.0, 36, [48, 36, 24]), [0.25, 0.0, 0.5])
+    assert _month0_purchase(100_000, 60, 48)[1] == pytest.approx(75_000.0)
+    assert [_month0_purchase(1.0, 36, life)[1] for life in (48, 36, 24)] == pytest.approx(
+        [0.25, 0.0, 0.5]
+    )
 
 
 def test_residual_value_matches_periodic_refresh() -> None:
-    """Round trip with ``periodic``: the residual is that of the last purchase in the horizon."""
+    """Round trip with ``periodic``: refreshes of a month-0 purchase fall where ``periodic``
+    puts them, and the residual is that of the last purchase in the horizon."""
     for months in range(1, 100):
         for life in (12, 24, 36, 48):
+            refresh, residual = _month0_purchase(1.0, months, life)
+            assert refresh.tolist() == sus.periodic(months, life, 1.0).tolist()
             purchases = [0, *np.flatnonzero(sus.periodic(months, life, 1.0)).tolist()]
             age = months - purchases[-1]
-            expected = max(1.0 - age / life, 0.0)
-            assert float(sus.residual_value(1.0, months, life)) == pytest.approx(expected)
+            assert residual == pytest.approx(max(1.0 - age / life, 0.0))
 
 
 # --------------------------------------------------------------------------- TCO

@@ -115,10 +115,6 @@ class Evaluation:
         return distributions_figure(self, monte_carlo(self.scenario, samples, seed))
 
 
-def _scalar(x: ArrayLike) -> float:
-    return float(np.mean(np.asarray(x, dtype=float)))
-
-
 def price_all(
     scenario: Scenario, overrides: Mapping[str, ArrayLike] | None = None
 ) -> tuple[Inputs, list[OptionCost], F]:

@@ -102,7 +102,3 @@ class Inputs:
         if path in self._ov:
             return self._ov[path]
         return np.asarray(float(value))
-
-    def base(self, path: str) -> float:
-        """Base value of a path already read (no overrides)."""
-        return self.used[path]

@@ -35,6 +35,8 @@ from typing import Final
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from llmecon.perf.memory import max_concurrent_sequences
+
 F = NDArray[np.float64]
 
 #: vLLM's default ``max_num_seqs``: the engine's cap on sequences per step.
@@ -323,9 +325,11 @@ def max_batch(
         (0.5: on average half the output is in the cache; 1.0: the scheduler reserves the
         whole ``I + O`` at admission, as TensorRT-LLM's ``GUARANTEED_NO_EVICT`` does). [-]
     """
-    held = _f(input_tokens) + _f(eff.kv_reserve_output) * _f(output_tokens)
-    mean_ctx = np.maximum(held, 1.0)
-    kv_fit = np.floor(np.maximum(_f(replica.kv_capacity_tokens), 0.0) / mean_ctx)
+    kv_fit = np.floor(
+        max_concurrent_sequences(
+            replica.kv_capacity_tokens, input_tokens, output_tokens, eff.kv_reserve_output
+        )
+    )
     return np.minimum(kv_fit, _f(eff.max_batch))
 
 

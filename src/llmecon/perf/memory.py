@@ -170,7 +170,10 @@ def kv_capacity_tokens(
 
 
 def max_concurrent_sequences(
-    kv_tokens: ArrayLike, input_tokens: ArrayLike, output_tokens: ArrayLike
+    kv_tokens: ArrayLike,
+    input_tokens: ArrayLike,
+    output_tokens: ArrayLike,
+    output_reserve: ArrayLike = 0.5,
 ) -> NDArray[np.float64]:
     """Sequences whose KV cache fits at once, with paged allocation.
 
@@ -180,6 +183,10 @@ def max_concurrent_sequences(
         KV capacity of the replica. [tokens]
     input_tokens, output_tokens : numeric
         Prompt and generated length per request. [tokens]
+    output_reserve : numeric
+        Share of the output whose KV a sequence holds: 0.5 with paged allocation (on average
+        half the output is generated) [1]; 1.0 for schedulers that reserve ``I + O`` at
+        admission. [-]
 
     Returns
     -------
@@ -188,10 +195,9 @@ def max_concurrent_sequences(
 
     Notes
     -----
-    With paged allocation [1] a sequence holds on average its prompt plus half its output
-    during decode, so ``B = T / (I + O/2)``. ``floor`` it for an engine batch.
+    ``B = T / (I + r O)``, r = 0.5 by default. ``floor`` it for an engine batch.
     """
-    mean_context = np.asarray(input_tokens, dtype=float) + 0.5 * np.asarray(
-        output_tokens, dtype=float
-    )
+    mean_context = np.asarray(input_tokens, dtype=float) + np.asarray(
+        output_reserve, dtype=float
+    ) * np.asarray(output_tokens, dtype=float)
     return np.maximum(np.asarray(kv_tokens, dtype=float), 0.0) / np.maximum(mean_context, 1.0)

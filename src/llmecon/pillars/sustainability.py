@@ -38,18 +38,6 @@ def observability_cost(
     )
 
 
-def residual_value(capex: ArrayLike, months: int, life_months: ArrayLike) -> F:
-    """Book value left at the end of the horizon, straight-line: ``V = K * max(1 - (M mod L) / L, 0)``.
-
-    A refresh is bought every L months, so the value left is that of the latest purchase.
-    capex [USD], life [months] -> [USD].
-    """
-    life = np.asarray(life_months, dtype=float)
-    age = np.mod(float(months), life)
-    left = np.where(age == 0, 0.0, 1.0 - age / life)
-    return np.asarray(np.asarray(capex, dtype=float) * left)
-
-
 def purchase_cash_flows(purchases: ArrayLike, life_months: int) -> tuple[F, F]:
     """Refreshes and end-of-horizon book value of hardware bought in tranches.
 
