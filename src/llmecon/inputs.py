@@ -16,13 +16,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from llmecon.assumptions import Default
+from llmecon.errors import UnknownParameter
 from llmecon.scenario import Scenario
 
 F = NDArray[np.float64]
-
-
-class UnknownParameter(KeyError):
-    """A parameter path that names no number in the scenario."""
 
 
 @dataclass

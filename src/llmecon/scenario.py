@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from llmecon.errors import ScenarioError
+
 NonNeg = Annotated[float, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
 Pos = Annotated[float, Field(gt=0)]
@@ -23,14 +25,6 @@ Pos = Annotated[float, Field(gt=0)]
 OptionKind = Literal["api", "hosted_open", "self_hosted", "slm", "hybrid"]
 Precision = Literal["bf16", "fp16", "fp8", "int8", "int4"]
 PricingMode = Literal["on_demand", "reserved", "spot", "on_prem"]
-
-
-class ScenarioError(ValueError):
-    """Invalid scenario input; ``problems`` holds one line per problem (path: message; fix)."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 class _Strict(BaseModel):

@@ -10,9 +10,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-
-class CatalogError(ValueError):
-    """A name that the catalog does not know; the message lists close known names."""
+from llmecon.errors import CatalogError
 
 
 def _norm(name: str) -> str:
