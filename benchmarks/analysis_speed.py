@@ -19,7 +19,7 @@ from typing import Any
 from llmecon.analysis.breakeven import breakeven
 from llmecon.analysis.sensitivity import sensitivity
 from llmecon.analysis.uncertainty import simulate
-from llmecon.evaluation import evaluate
+from llmecon.engine import evaluate
 from llmecon.scenario import Scenario, load_scenario, parse_scenario
 
 EXAMPLE: dict[str, Any] = {

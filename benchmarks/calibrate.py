@@ -6,7 +6,7 @@ Usage (repository root, project venv)::
 
 Minimises the robust (soft-L1) sum of squared log errors ``log(pred / measured)`` of output
 throughput, TTFT and ITL over the calibration rows of ``benchmarks/data/serving_benchmarks.csv``
-(split rule in ``serving_rows.SPLIT_RULE``; TEST rows are never used here) with
+(split rule in ``tests/perf_rows.py``, ``SPLIT_RULE``; TEST rows are never used here) with
 ``scipy.optimize.least_squares``. Fitted, shared by all engines: ``mbu``, ``mfu_decode``,
 ``mfu_prefill``, ``allreduce_latency_s``; ``step_overhead_s`` (the default, vLLM) and
 ``trtllm_step_overhead_s`` (TensorRT-LLM / NIM: a C++ runtime with a lighter per-step cost
@@ -26,11 +26,10 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import least_squares
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from serving_rows import METRICS, SPLIT_RULE, Rows, load_rows, predict, row_efficiency
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root: tests/
 
 from llmecon.perf import inference as inf
+from tests.perf_rows import METRICS, SPLIT_RULE, Rows, load_rows, predict, row_efficiency
 
 #: name, lower bound, upper bound, log-scaled in the search
 PARAMS: tuple[tuple[str, float, float], ...] = (

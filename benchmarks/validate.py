@@ -14,30 +14,48 @@ from ``benchmarks/run_peers.py``) on the rows both predict (``n`` is printed for
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root: tests/
 
-from serving_rows import (
+from llmecon.perf.inference import ENGINE_PRESETS
+from tests.perf_rows import (
+    DATA,
     METRICS,
     SPLIT_RULE,
     Rows,
     Summary,
-    load_peers,
     load_rows,
+    num,
     pct_errors,
     predict,
     row_efficiency,
     summarize,
 )
 
-from llmecon.perf.inference import ENGINE_PRESETS
-
 F = np.ndarray
 LABEL = {"throughput": "output throughput", "ttft": "TTFT", "itl": "ITL"}
+PEERS_CSV = DATA / "peer_predictions.csv"
+
+
+def load_peers(path: Path = PEERS_CSV) -> dict[str, dict[str, Mapping[str, float]]] | None:
+    """Peer predictions as ``{peer: {id: {metric: value}}}``; ``None`` if the file is absent."""
+    if not path.exists():
+        return None
+    out: dict[str, dict[str, Mapping[str, float]]] = {}
+    with path.open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            out.setdefault(r["peer"], {})[r["id"]] = {
+                "throughput": num(r["output_tokens_per_s"]),
+                "ttft": num(r["ttft_ms"]),
+                "itl": num(r["itl_ms"]),
+            }
+    return out
 
 
 def our_predictions(rows: Rows) -> dict[str, F]:

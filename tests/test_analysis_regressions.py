@@ -20,65 +20,27 @@ import pytest
 from llmecon.analysis.breakeven import breakeven
 from llmecon.analysis.sensitivity import sensitivity
 from llmecon.analysis.uncertainty import simulate
-from llmecon.evaluation import evaluate
-from llmecon.scenario import parse_scenario
-from tests.conftest import ZERO_UPKEEP
-
-ZERO = ZERO_UPKEEP
-
-
-def _api(**kw: Any) -> dict[str, Any]:
-    return {
-        "name": "api",
-        "kind": "api",
-        "prices": {"input_per_mtok": 1.0, "output_per_mtok": 5.0},
-        **ZERO,
-        **kw,
-    }
-
-
-def _own(**kw: Any) -> dict[str, Any]:
-    return {
-        "name": "own",
-        "kind": "self_hosted",
-        "model": "llama-3.1-8b",
-        "gpu": "H100",
-        "usd_per_gpu_hour": 2.0,
-        "gpus_per_replica": 1,
-        "measured_requests_per_s": 5.0,
-        **ZERO,
-        **kw,
-    }
+from llmecon.engine import evaluate
+from tests.conftest import ZERO_ORG, api_option, build, self_hosted_option
 
 
 def _scenario(
     options: list[dict[str, Any]] | None = None,
     unc: dict[str, Any] | None = None,
-    workload: dict[str, Any] | None = None,
     organisation: dict[str, Any] | None = None,
-    **top: Any,
+    **kw: Any,
 ) -> Any:
-    d: dict[str, Any] = {
+    """12 months, discount rate 0, fixed organisation bills zeroed; options default to
+    ``api_option()`` and ``self_hosted_option()`` (the module docstring's api and own)."""
+    fields = {
         "name": "review",
         "horizon_months": 12,
         "discount_rate_annual": 0.0,
-        "workload": {
-            "requests_per_month": 1_000_000,
-            "input_tokens": 500,
-            "output_tokens": 100,
-            **(workload or {}),
-        },
-        "organisation": {
-            "observability_usd_per_month": 0,
-            "compliance_usd_per_year": 0,
-            **(organisation or {}),
-        },
-        "options": options or [_api(), _own()],
-        **top,
+        "organisation": {**ZERO_ORG, **(organisation or {})},
+        "uncertainty": unc,
+        **kw,
     }
-    if unc:
-        d["uncertainty"] = unc
-    return parse_scenario(d)
+    return build(options, **fields)
 
 
 # ----------------------------------------------------------------------------- Monte Carlo
@@ -89,7 +51,7 @@ def test_simulate_ranks_like_the_recommendation_when_failures_are_priced() -> No
     # own: 19,649 + 12e6 x (1 - 0.95) x $0.001 = $20,249 -> api is cheaper by NPV (recommend)
     # simulate divides again by quality: 16,800/0.6 = 28,000 > 20,249/0.95 = 21,315 -> own (wrong)
     s = _scenario(
-        [_api(quality=0.6), _own(quality=0.95)],
+        [api_option(quality=0.6), self_hosted_option(quality=0.95)],
         unc={"workload.requests_per_month": {"dist": "uniform", "low": 0.99e6, "high": 1.01e6}},
         organisation={"cost_per_failure_usd": 0.001},
     )
@@ -105,14 +67,14 @@ def test_simulate_uses_sampled_quality() -> None:
     # api per success >= 12,000 / 0.55 = 21,818 > own 19,649 / 0.95 = 20,683 in every sample
     # -> own is cheapest per successful task in 100 % of samples.
     s = _scenario(
-        [_api(quality=0.9), _own(quality=0.95)],
+        [api_option(quality=0.9), self_hosted_option(quality=0.95)],
         unc={"options.api.quality": {"dist": "uniform", "low": 0.50, "high": 0.55}},
     )
     sim = simulate(s, 200, seed=0)
     assert sim.option("own").p_cheapest == 1.0
 
 
-RATE_LIMITED = [_api(rate_limit_rpm=60), _own()]
+RATE_LIMITED = [api_option(rate_limit_rpm=60), self_hosted_option()]
 # api peak requests/min = R / (730.5 x 60) x peak-to-average 2 <= 60  <=>  R <= 1,314,900
 
 
@@ -162,8 +124,8 @@ def test_breakeven_lists_every_crossing_of_a_stepped_cost() -> None:
     p = 0.20755 * 1.02  # 600 tokens x p / 1e6 x 12 months = 1.02 x 19,649 / C per request
     s = _scenario(
         [
-            _api(prices={"input_per_mtok": p, "output_per_mtok": p}),
-            _own(autoscale=False, headroom=0.0),
+            api_option(prices={"input_per_mtok": p, "output_per_mtok": p}),
+            self_hosted_option(autoscale=False, headroom=0.0),
         ],
         workload={"peak_to_average": 1.0, "requests_per_month": 1e7},
     )
@@ -179,13 +141,13 @@ def test_sensitivity_compares_the_recommendations_top_two() -> None:
     # api2 14,400/0.95 = 15,158, own 19,649/0.95 = 20,683 -> ranking api2 > own > api.
     s = _scenario(
         [
-            _api(quality=0.5),
-            _api(
+            api_option(quality=0.5),
+            api_option(
                 name="api2",
                 quality=0.95,
                 prices={"input_per_mtok": 1.2, "output_per_mtok": 6.0},
             ),
-            _own(quality=0.95),
+            self_hosted_option(quality=0.95),
         ]
     )
     assert evaluate(s).recommendation.ranking == ["api2", "own", "api"]

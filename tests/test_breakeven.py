@@ -16,48 +16,20 @@ from llmecon.analysis.breakeven import (
     sign_changes,
 )
 from llmecon.perf.capacity import HOURS_PER_MONTH
-from llmecon.scenario import ScenarioError, parse_scenario
-from tests.conftest import ZERO_UPKEEP
-
-ZERO_COMMON = ZERO_UPKEEP
+from llmecon.scenario import ScenarioError
+from tests.conftest import ZERO_ORG, api_option, build, self_hosted_option
 
 
 def golden(**self_hosted: Any) -> Any:
     """API at $0.001/request (500 in x $1 + 100 out x $5 per 1M) vs one self-hosted replica
     at $2/GPU-h; every other cost set to 0."""
-    sh = {
-        "name": "own",
-        "kind": "self_hosted",
-        "model": "llama-3.1-8b",
-        "gpu": "H100",
-        "usd_per_gpu_hour": 2.0,
-        "gpus_per_replica": 1,
-        "measured_requests_per_s": 1000.0,
-        "headroom": 0.0,
-        "ops_fte_per_100_gpus": 0,
-        **ZERO_COMMON,
-    }
-    sh.update(self_hosted)
-    return parse_scenario(
-        {
-            "horizon_months": 24,
-            "workload": {
-                "requests_per_month": 1_000_000,
-                "input_tokens": 500,
-                "output_tokens": 100,
-                "peak_to_average": 1.0,
-            },
-            "organisation": {"observability_usd_per_month": 0, "compliance_usd_per_year": 0},
-            "options": [
-                {
-                    "name": "api",
-                    "kind": "api",
-                    "prices": {"input_per_mtok": 1.0, "output_per_mtok": 5.0},
-                    **ZERO_COMMON,
-                },
-                sh,
-            ],
-        }
+    fields = {"measured_requests_per_s": 1000.0, "headroom": 0.0, "ops_fte_per_100_gpus": 0}
+    own = self_hosted_option(**{**fields, **self_hosted})
+    return build(
+        [api_option(), own],
+        horizon_months=24,
+        workload={"peak_to_average": 1.0},
+        organisation=ZERO_ORG,
     )
 
 

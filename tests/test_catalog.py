@@ -9,6 +9,7 @@ import pytest
 
 from llmecon.catalog import CatalogError, fact, gpu_prices, gpus, models, resolve_gpu, resolve_model
 from llmecon.catalog.api_prices import api_price
+from tests.conftest import START_DATE
 
 FILES = ["gpus.csv", "gpu_prices.csv", "models.csv", "training_compute.csv", "facts.csv"]
 
@@ -94,10 +95,10 @@ def test_models_have_consistent_shapes() -> None:
 
 
 def test_api_price_with_cache_and_batch() -> None:
-    p = api_price("gpt-4o", "openai")
+    p = api_price("gpt-4o", "openai", on=START_DATE)
     assert (p.input_per_mtok, p.cached_input_per_mtok, p.output_per_mtok) == (2.5, 1.25, 10.0)
     assert (p.batch_input_per_mtok, p.batch_output_per_mtok) == (1.25, 5.0)
-    s = api_price("claude-sonnet-4-5", "anthropic")
+    s = api_price("claude-sonnet-4-5", "anthropic", on=START_DATE)
     assert s.tiers == ((200000, 6.0, 22.5, 0.6),)
 
 

@@ -7,7 +7,9 @@ import io
 import json
 import re
 from importlib import resources
+from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from llmecon.cli import app
@@ -25,7 +27,9 @@ def test_init_writes_the_commented_template(tmp_path) -> None:
     assert target.read_text() == template
     again = runner.invoke(app, ["init", str(target)])
     assert again.exit_code == 2
-    assert again.output == f"error: {target} exists; pass --force to overwrite it\n"
+    assert again.output == (
+        f"error: {target}: already exists; pass --force to overwrite it, or name another file\n"
+    )
 
 
 def test_init_template_evaluates(tmp_path) -> None:
@@ -115,7 +119,7 @@ def test_catalog_api_models_provider_filter() -> None:
     )
     bad = runner.invoke(app, ["catalog", "api-models", "--provider", "nope"])
     assert bad.exit_code == 2 and bad.output.startswith(
-        "error: unknown API provider 'nope'; known:"
+        "error: --provider: unknown API provider 'nope'; known:"
     )
 
 
@@ -234,3 +238,241 @@ def test_evaluate_lists_assumptions_on_request() -> None:
     assert (
         "gpt-4o-mini: source: openai/gpt-4o-mini: $0.15 in, $0.075 cached, $0.6 out per 1M" in full
     )
+
+
+# --------------------------------------------------------------------------- faces
+
+#: Two API options whose long names share a 40-character prefix (priced from explicit token
+#: prices, so no catalog is read): a table that cut names short could not tell them apart.
+LONG_A = "customer-support-assistant-eu-production-primary-gpt"
+LONG_B = "customer-support-assistant-eu-production-fallback-gpt"
+LONG_NAMES = f"""\
+start_date: 2026-01-01
+name: long-names
+workload: {{requests_per_month: 1000000, input_tokens: 500, output_tokens: 100}}
+options:
+  - {{name: {LONG_A}, kind: api, prices: {{input_per_mtok: 1, output_per_mtok: 5}}}}
+  - {{name: {LONG_B}, kind: api, prices: {{input_per_mtok: 2, output_per_mtok: 4}}}}
+"""
+
+
+def _cells(output: str, column: int = 0) -> list[str]:
+    """The text of one column of every body row of the rich tables in ``output``."""
+    return [
+        line.split("│")[column + 1].strip() for line in output.splitlines() if line.startswith("│")
+    ]
+
+
+def test_evaluate_volume_line_names_requests_and_tokens_per_month() -> None:
+    result = runner.invoke(app, ["evaluate", str(EXAMPLES / "support_bot.yaml")])
+    assert result.exit_code == 0, result.output
+    # 20,000,000 requests x (2,000 + 300) tokens = 46e9 tokens/month
+    assert result.output.splitlines()[0] == (
+        "support-bot — 36 months, 20,000,000 requests/month (46B tokens/month)"
+    )
+
+
+def test_evaluate_table_keeps_long_option_names_whole(tmp_path) -> None:
+    path = tmp_path / "long.yaml"
+    path.write_text(LONG_NAMES)
+    result = runner.invoke(app, ["evaluate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.output
+    assert _cells(result.output)[:2] == [LONG_A, LONG_B]
+    assert _cells(result.output, 1)[:2] == ["api", "api"]
+
+
+def test_evaluate_table_folds_rather_than_truncates_in_a_narrow_terminal(tmp_path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from llmecon.cli.evaluate import evaluate_scenario, render_evaluation
+
+    path = tmp_path / "long.yaml"
+    path.write_text(LONG_NAMES)
+    buf = io.StringIO()
+    render_evaluation(evaluate_scenario(path).to_dict(), Console(file=buf, width=70))
+    text = buf.getvalue()
+    assert "…" not in text
+    assert max(len(line) for line in text.splitlines()) <= 70
+    # the name column, read top to bottom, spells both names in full
+    assert LONG_A in "".join(_cells(text)) and LONG_B in "".join(_cells(text))
+
+
+def test_sensitivity_rows_of_long_option_names_are_distinct(tmp_path) -> None:
+    path = tmp_path / "long.yaml"
+    path.write_text(LONG_NAMES)
+    result = runner.invoke(app, ["sensitivity", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.output
+    params = [c for c in _cells(result.output) if c.startswith("options.")]
+    assert f"options.{LONG_A}.ops_fte" in params
+    assert f"options.{LONG_B}.ops_fte" in params
+    assert len(params) == len(set(params))
+
+
+def test_perf_help_shows_units() -> None:
+    result = runner.invoke(app, ["perf", "--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "Arrivals (req/s)." in text
+    assert "TTFT target (ms)." in text
+    assert "ITL target (ms)." in text
+
+
+def test_init_prints_the_path_it_wrote(tmp_path) -> None:
+    target = tmp_path / "sub dir" / "new.yaml"
+    target.parent.mkdir()
+    result = runner.invoke(app, ["init", str(target)])
+    assert result.exit_code == 0
+    assert result.output == f"wrote {target}; next: llmecon evaluate {target}\n"
+    assert target.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("r.html", "html"),
+        ("r.htm", "html"),
+        ("R.HTML", "html"),
+        ("r.md", "md"),
+        ("r.json", "json"),
+        ("report", "html"),
+    ],
+)
+def test_report_format_follows_the_extension(tmp_path, monkeypatch, name: str, fmt: str) -> None:
+    import llmecon.report.render as render
+
+    seen: list[tuple[Path, str]] = []
+
+    def fake_write(scenario, out, f, samples, seed):  # type: ignore[no-untyped-def]
+        seen.append((out, f))
+        return [out]
+
+    monkeypatch.setattr(render, "write_report", fake_write)
+    out = tmp_path / name
+    result = runner.invoke(app, ["report", str(EXAMPLES / "support_bot.yaml"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"wrote {out}\n"
+    assert seen == [(out, fmt)]
+    # an explicit --format that agrees with the extension is fine
+    if name != "report":
+        agree = ["report", str(EXAMPLES / "support_bot.yaml"), "-o", str(out), "-f", fmt]
+        assert runner.invoke(app, agree).exit_code == 0
+
+
+def test_report_refuses_a_format_that_contradicts_the_extension(tmp_path) -> None:
+    out = tmp_path / "r.md"
+    result = runner.invoke(
+        app, ["report", str(EXAMPLES / "support_bot.yaml"), "-o", str(out), "--format", "html"]
+    )
+    assert result.exit_code == 2
+    assert result.output == (
+        f"error: {out}: the extension .md means --format md, but --format html was given; "
+        f"drop --format, or write to {tmp_path / 'r.html'}\n"
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["evalute", "x.yaml"],
+            "error: evalute: no such command of 'llmecon'; did you mean 'evaluate'? "
+            "(see 'llmecon --help')",
+        ),
+        (
+            ["evaluate"],
+            "error: SCENARIO: required but not given; give SCENARIO "
+            "(see 'llmecon evaluate --help')",
+        ),
+        (
+            ["evaluate", "x.yaml", "--format", "xml"],
+            "error: --format: 'xml' is not one of 'table', 'json', 'csv'; "
+            "see 'llmecon evaluate --help'",
+        ),
+        (
+            ["simulate", "x.yaml", "--sample", "3"],
+            "error: --sample: no such option of 'llmecon simulate'; did you mean --samples? "
+            "(see 'llmecon simulate --help')",
+        ),
+        (
+            ["breakeven", "x.yaml", "--between", "a"],
+            "error: --between: needs 2 arguments; see 'llmecon breakeven --help'",
+        ),
+        (
+            ["report", "x.yaml", "--samples", "0"],
+            "error: --samples: must be at least 1 (got 0); pass --samples 1 or more",
+        ),
+        (
+            [
+                "perf",
+                "--model",
+                "m",
+                "--gpu",
+                "g",
+                "--input-tokens",
+                "1",
+                "--output-tokens",
+                "1",
+                "--concurrency",
+                "2",
+                "--max-throughput",
+            ],
+            "error: --concurrency, --max-throughput: more than one operating point; give one of "
+            "--concurrency, --request-rate, --max-throughput, or the targets --ttft-ms/--itl-ms",
+        ),
+    ],
+)
+def test_command_line_errors_are_one_line_on_stderr(args: list[str], line: str) -> None:
+    result = runner.invoke(app, args, prog_name="llmecon")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == line + "\n"
+    assert isinstance(result.exception, SystemExit)
+
+
+def test_file_errors_are_one_line(tmp_path) -> None:
+    target = tmp_path / "missing-dir" / "s.yaml"
+    result = runner.invoke(app, ["init", str(target)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {target}: no such file or directory; check the path and its permissions\n"
+    )
+
+
+def test_start_up_imports_nothing_heavy() -> None:
+    """``import llmecon``, ``import llmecon.cli``, ``llmecon --help`` and an argument error
+    load neither numpy, scipy, plotly nor the scenario schema, catalogs or engine (typer
+    itself imports pydantic to check argument values, so an argument error may load it)."""
+    import subprocess
+    import sys
+
+    heavy = [
+        "numpy",
+        "scipy",
+        "plotly",
+        "yaml",
+        "llmecon.scenario",
+        "llmecon.catalog",
+        "llmecon.engine",
+        "llmecon.evaluation",
+    ]
+    code = f"""
+import contextlib, io, sys
+import llmecon, llmecon.cli
+found = {{"import": [m for m in {[*heavy, "pydantic"]!r} if m in sys.modules]}}
+for args in (["--help"], ["evaluate"], ["perf", "--gpus", "x"]):
+    sys.argv = ["llmecon", *args]
+    with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()), \\
+            contextlib.redirect_stderr(io.StringIO()):
+        llmecon.cli.app()
+    found[args[0]] = [m for m in {heavy!r} if m in sys.modules]
+print(found)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "{'import': [], '--help': [], 'evaluate': [], 'perf': []}"

@@ -15,14 +15,22 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from llmecon.evaluation import Evaluation, evaluate
+from llmecon.engine import Evaluation, evaluate
 from llmecon.scenario import dump_scenario, load_scenario, parse_scenario
+from tests.conftest import (
+    EXAMPLES,
+    api_option,
+    hybrid_option,
+    scenario_dict,
+    self_hosted_option,
+)
 
-EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))
+EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
 FAST = settings(max_examples=25, deadline=None)
 
 API = "api"
 SELF = ("sh_ondemand", "sh_reserved", "sh_spot")
+ORGANISATION = {"engineer_usd_per_hour": 100.0, "ops_engineer_usd_per_year": 200_000.0}
 
 
 def _scenario(
@@ -39,62 +47,33 @@ def _scenario(
     gpu_price: float = 2.5,
     escalation: float = 0.1,
 ) -> dict[str, Any]:
-    return {
-        "name": "engine-properties",
-        "horizon_months": horizon,
-        "discount_rate_annual": 0.08,
-        "workload": {
-            "requests_per_month": requests,
-            "input_tokens": input_tokens,
-            "output_tokens": output_tokens,
-            "cached_input_share": cached,
-            "monthly_growth": growth,
-            "peak_to_average": peak,
-        },
-        "latency": {"ttft_ms": 3000, "itl_ms": 100},
-        "organisation": {"engineer_usd_per_hour": 100.0, "ops_engineer_usd_per_year": 200_000.0},
-        "options": [
-            {
-                "name": API,
-                "kind": "api",
-                "prices": {
-                    "input_per_mtok": p_in,
-                    "output_per_mtok": p_out,
-                    "cached_input_per_mtok": p_cached,
-                },
-                "price_change_per_year": -0.3,
-            },
-            {
-                "name": "sh_ondemand",
-                "kind": "self_hosted",
-                "model": "llama-3.1-8b",
-                "gpu": "H100",
-                "precision": "fp8",
-                "gpus_per_replica": 1,
-                "pricing": "on_demand",
-                "usd_per_gpu_hour": gpu_price,
-            },
-            {
-                "name": "sh_reserved",
-                "kind": "self_hosted",
-                "model": "llama-3.1-8b",
-                "gpu": "H100",
-                "precision": "fp8",
-                "gpus_per_replica": 1,
-                "pricing": "reserved",
-                "usd_per_gpu_hour": gpu_price,
-                "reserved_usd_per_gpu_hour": 0.7 * gpu_price,
-            },
-            {
-                "name": "sh_spot",
-                "kind": "self_hosted",
-                "model": "llama-3.1-8b",
-                "gpu": "H100",
-                "precision": "fp8",
-                "gpus_per_replica": 1,
-                "pricing": "spot",
-                "spot_usd_per_gpu_hour": 0.5 * gpu_price,
-            },
+    def llama(name: str, pricing: str, **fields: Any) -> dict[str, Any]:
+        """Llama 3.1 8B FP8 on one H100, throughput predicted (not measured), upkeep defaults."""
+        return self_hosted_option(
+            name,
+            zero_upkeep=False,
+            precision="fp8",
+            pricing=pricing,
+            measured_requests_per_s=None,
+            **fields,
+        )
+
+    api_prices = {
+        "input_per_mtok": p_in,
+        "output_per_mtok": p_out,
+        "cached_input_per_mtok": p_cached,
+    }
+    return scenario_dict(
+        [
+            api_option(API, prices=api_prices, zero_upkeep=False, price_change_per_year=-0.3),
+            llama("sh_ondemand", "on_demand", usd_per_gpu_hour=gpu_price),
+            llama(
+                "sh_reserved",
+                "reserved",
+                usd_per_gpu_hour=gpu_price,
+                reserved_usd_per_gpu_hour=0.7 * gpu_price,
+            ),
+            llama("sh_spot", "spot", usd_per_gpu_hour=None, spot_usd_per_gpu_hour=0.5 * gpu_price),
             {
                 "name": "slm",
                 "kind": "slm",
@@ -105,15 +84,22 @@ def _scenario(
                 "usd_per_gpu_hour": 0.8,
                 "training": {"method": "lora", "usd_per_gpu_hour": 0.8},
             },
-            {
-                "name": "cascade",
-                "kind": "hybrid",
-                "mode": "cascade",
-                "legs": ["slm", API],
-                "escalation_share": escalation,
-            },
+            hybrid_option("cascade", ["slm", API], escalation, zero_upkeep=False, mode="cascade"),
         ],
-    }
+        name="engine-properties",
+        horizon_months=horizon,
+        discount_rate_annual=0.08,
+        workload={
+            "requests_per_month": requests,
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+            "cached_input_share": cached,
+            "monthly_growth": growth,
+            "peak_to_average": peak,
+        },
+        latency={"ttft_ms": 3000, "itl_ms": 100},
+        organisation=ORGANISATION,
+    )
 
 
 def _eval(**kw: Any) -> Evaluation:
@@ -240,32 +226,17 @@ def test_higher_escalation_share_never_makes_cascade_cheaper(
 
 def _route_scenario(share: float) -> dict[str, Any]:
     """Two API legs, the second 1 % dearer per request, routed by share."""
-    return {
-        "horizon_months": 12,
-        "workload": {"requests_per_month": 1e6, "input_tokens": 100, "output_tokens": 10},
-        "organisation": {"engineer_usd_per_hour": 100.0, "ops_engineer_usd_per_year": 200_000.0},
-        "options": [
-            {
-                "name": "cheap",
-                "kind": "api",
-                "prices": {"input_per_mtok": 1.0, "output_per_mtok": 1.0},
-                "price_change_per_year": 0.0,
-            },
-            {
-                "name": "dear",
-                "kind": "api",
-                "prices": {"input_per_mtok": 1.01, "output_per_mtok": 1.01},
-                "price_change_per_year": 0.0,
-            },
-            {
-                "name": "route",
-                "kind": "hybrid",
-                "mode": "route",
-                "legs": ["cheap", "dear"],
-                "escalation_share": share,
-            },
+    flat = {"zero_upkeep": False, "price_change_per_year": 0.0}
+    return scenario_dict(
+        [
+            api_option("cheap", 1.0, 1.0, **flat),
+            api_option("dear", 1.01, 1.01, **flat),
+            hybrid_option("route", ["cheap", "dear"], share, zero_upkeep=False, mode="route"),
         ],
-    }
+        horizon_months=12,
+        workload={"input_tokens": 100, "output_tokens": 10},
+        organisation=ORGANISATION,
+    )
 
 
 def test_route_token_bill_rises_with_share() -> None:
@@ -292,7 +263,7 @@ def test_higher_route_share_to_dearer_api_never_cheaper() -> None:
 # --------------------------------------------------------------------------- round trips
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.stem)
 def test_dump_parse_round_trip_examples(path: Path) -> None:
     scenario = load_scenario(path)
     again = parse_scenario(yaml.safe_load(dump_scenario(scenario)))
@@ -318,4 +289,8 @@ def test_parse_does_not_mutate_input() -> None:
 
 
 def test_examples_exist() -> None:
-    assert {p.stem for p in EXAMPLES} >= {"internal_assistant", "support_bot", "classification"}
+    assert {p.stem for p in EXAMPLE_FILES} >= {
+        "internal_assistant",
+        "support_bot",
+        "classification",
+    }

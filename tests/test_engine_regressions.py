@@ -11,23 +11,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from llmecon.evaluation import evaluate
-from llmecon.scenario import parse_scenario
-
-from .conftest import ZERO_UPKEEP as Z
-
-
-def _api(name: str, p_in: float, p_out: float, q: float | None = None, **kw: Any) -> dict:
-    d: dict[str, Any] = {
-        "name": name,
-        "kind": "api",
-        "prices": {"input_per_mtok": p_in, "output_per_mtok": p_out},
-        **Z,
-        **kw,
-    }
-    if q is not None:
-        d["quality"] = q
-    return d
+from llmecon.engine import evaluate
+from tests.conftest import api_option, build, hybrid_option
 
 
 def _scen(
@@ -38,25 +23,15 @@ def _scen(
     min_quality: float | None = None,
     **wl: Any,
 ):
-    w = {
-        "requests_per_month": 1e6,
-        "input_tokens": 1000,
-        "output_tokens": 100,
-        "monthly_growth": 0.0,
-        "peak_to_average": 1.0,
-    }
-    w.update(wl)
-    o = {"observability_usd_per_month": 0.0, **(org or {})}
-    data: dict[str, Any] = {
-        "horizon_months": months,
-        "discount_rate_annual": rate,
-        "workload": w,
-        "organisation": o,
-        "options": options,
-    }
-    if min_quality is not None:
-        data["constraints"] = {"min_quality": min_quality}
-    return parse_scenario(data)
+    """Flat 1M requests/month of 1,000 input and 100 output tokens, no observability bill."""
+    return build(
+        options,
+        horizon_months=months,
+        discount_rate_annual=rate,
+        workload={"input_tokens": 1000, "monthly_growth": 0.0, "peak_to_average": 1.0, **wl},
+        organisation={"observability_usd_per_month": 0.0, **(org or {})},
+        constraints=None if min_quality is None else {"min_quality": min_quality},
+    )
 
 
 # ------------------------------------------------------------------ hybrid (options._hybrid)
@@ -67,16 +42,9 @@ def test_cascade_that_lifts_a_cheap_leg_over_the_quality_bar_is_feasible() -> No
     # blended success = 0.86 * 0.5 + 0.95 * 0.5 = 0.905 >= min_quality 0.90 -> feasible
     s = _scen(
         [
-            _api("cheap", 0.1, 0.4, q=0.86),
-            _api("big", 2.5, 10.0, q=0.95),
-            {
-                "name": "casc",
-                "kind": "hybrid",
-                "mode": "cascade",
-                "legs": ["cheap", "big"],
-                "escalation_share": 0.5,
-                **Z,
-            },
+            api_option("cheap", 0.1, 0.4, quality=0.86),
+            api_option("big", 2.5, 10.0, quality=0.95),
+            hybrid_option("casc", ["cheap", "big"], 0.5, mode="cascade"),
         ],
         min_quality=0.90,
     )
@@ -91,16 +59,9 @@ def test_cascade_failure_cost_counts_each_request_once() -> None:
     # (engine: leg 1 1M * 0.2 + leg 2 0.2M * 0.1 = $220,000)
     s = _scen(
         [
-            _api("cheap", 0.0, 0.0, q=0.8),
-            _api("big", 0.0, 0.0, q=0.9),
-            {
-                "name": "casc",
-                "kind": "hybrid",
-                "mode": "cascade",
-                "legs": ["cheap", "big"],
-                "escalation_share": 0.2,
-                **Z,
-            },
+            api_option("cheap", 0.0, 0.0, quality=0.8),
+            api_option("big", 0.0, 0.0, quality=0.9),
+            hybrid_option("casc", ["cheap", "big"], 0.2, mode="cascade"),
         ],
         months=1,
         org={"cost_per_failure_usd": 1.0},
@@ -114,15 +75,9 @@ def test_hybrid_own_network_storage_is_priced() -> None:
     # the hybrid's own $1,000/month network & storage bill -> $2,320 in one month
     s = _scen(
         [
-            _api("a", 1.0, 1.0),
-            _api("b", 1.0, 1.0),
-            {
-                "name": "h",
-                "kind": "hybrid",
-                "legs": ["a", "b"],
-                "escalation_share": 0.2,
-                **{**Z, "network_storage_usd_per_month": 1000.0},
-            },
+            api_option("a", 1.0, 1.0),
+            api_option("b", 1.0, 1.0),
+            hybrid_option("h", ["a", "b"], 0.2, network_storage_usd_per_month=1000.0),
         ],
         months=1,
     )
@@ -132,16 +87,9 @@ def test_hybrid_own_network_storage_is_priced() -> None:
 def test_hybrid_user_quality_is_kept() -> None:
     s = _scen(
         [
-            _api("a", 1.0, 1.0),
-            _api("b", 1.0, 1.0),
-            {
-                "name": "h",
-                "kind": "hybrid",
-                "legs": ["a", "b"],
-                "escalation_share": 0.2,
-                "quality": 0.97,
-                **Z,
-            },
+            api_option("a", 1.0, 1.0),
+            api_option("b", 1.0, 1.0),
+            hybrid_option("h", ["a", "b"], 0.2, quality=0.97),
         ],
         months=1,
     )
@@ -153,15 +101,9 @@ def test_hybrid_cost_of_delay_charged_once() -> None:
     wk = 52.0 / 12.0
     s = _scen(
         [
-            _api("a", 0.0, 0.0, time_to_deploy_weeks=wk),
-            _api("b", 0.0, 0.0, time_to_deploy_weeks=wk),
-            {
-                "name": "h",
-                "kind": "hybrid",
-                "legs": ["a", "b"],
-                "escalation_share": 0.2,
-                **{**Z, "time_to_deploy_weeks": wk},
-            },
+            api_option("a", 0.0, 0.0, time_to_deploy_weeks=wk),
+            api_option("b", 0.0, 0.0, time_to_deploy_weeks=wk),
+            hybrid_option("h", ["a", "b"], 0.2, time_to_deploy_weeks=wk),
         ],
         months=1,
         org={"cost_of_delay_usd_per_month": 1000.0},
@@ -175,7 +117,7 @@ def test_hybrid_cost_of_delay_charged_once() -> None:
 def test_long_context_tier_applies_to_cached_input() -> None:
     # claude-sonnet-4-5 > 200k prompt: $6 in, $0.60 cache read, $22.50 out (genai-prices tiers)
     # 250k prompt, half cached, 1k out: (125000*6 + 125000*0.6 + 1000*22.5)/1e6 = $0.8475
-    o = {"name": "son", "kind": "api", "provider": "anthropic", "model": "claude-sonnet-4-5", **Z}
+    o = api_option("son", prices=None, provider="anthropic", model="claude-sonnet-4-5")
     s = _scen(
         [o],
         months=1,
@@ -191,7 +133,7 @@ def test_long_context_tier_applies_to_cached_input() -> None:
 def test_long_context_tier_follows_swept_input_price() -> None:
     # 1,000 requests x 250k input tokens; tier = 2x base input (6/3). Swept base $3 and $12 ->
     # tier $6 and $24 -> $1,500 and $6,000 (engine: $1,500 for both)
-    o = {"name": "son", "kind": "api", "provider": "anthropic", "model": "claude-sonnet-4-5", **Z}
+    o = api_option("son", prices=None, provider="anthropic", model="claude-sonnet-4-5")
     s = _scen([o], months=1, requests_per_month=1000, input_tokens=250_000, output_tokens=0)
     ev = evaluate(s, {"options.son.prices.input_per_mtok": np.array([3.0, 12.0])})
     np.testing.assert_allclose(ev.option("son").total_usd, [1500.0, 6000.0])
@@ -200,14 +142,7 @@ def test_long_context_tier_follows_swept_input_price() -> None:
 def test_user_prices_without_cached_price_do_not_use_catalog_cached_price() -> None:
     # negotiated $1/M input for gpt-4o, all input cached, no output:
     # at most 1000 * $1 / 1e6 = $0.001 per request (docs: "cached tokens at the input price")
-    o = {
-        "name": "g",
-        "kind": "api",
-        "provider": "openai",
-        "model": "gpt-4o",
-        "prices": {"input_per_mtok": 1.0, "output_per_mtok": 4.0},
-        **Z,
-    }
+    o = api_option("g", 1.0, 4.0, provider="openai", model="gpt-4o")
     s = _scen([o], months=1, input_tokens=1000, output_tokens=0, cached_input_share=1.0)
     assert evaluate(s).option("g").details["api_cost_per_request_usd"] <= 0.001 + 1e-12
 
@@ -216,14 +151,13 @@ def test_user_prices_without_cached_price_do_not_use_catalog_cached_price() -> N
 
 
 def _haiku_tier2() -> dict:
-    return {
-        "name": "haiku",
-        "kind": "api",
-        "provider": "anthropic",
-        "model": "claude-haiku-4-5",
-        "rate_limit_tier": "anthropic-tier-2",
-        **Z,
-    }
+    return api_option(
+        "haiku",
+        prices=None,
+        provider="anthropic",
+        model="claude-haiku-4-5",
+        rate_limit_tier="anthropic-tier-2",
+    )
 
 
 def test_anthropic_itpm_counts_uncached_input_only() -> None:
@@ -261,7 +195,10 @@ def test_flat_price_reason_matches_flat_price_npv() -> None:
     # flat NPV: a = 1000 * sum 1.5^(-m/12) = $21,180 < b = $26,299 -> a wins with flat prices
     # (engine: 11,007 + 36,000 - 15,590 = $31,417 > $26,299 -> "b would win")
     s = _scen(
-        [_api("a", 1.0, 0.0, price_change_per_year=-0.5), _api("b", 1.241656053725627, 0.0)],
+        [
+            api_option("a", 1.0, 0.0, price_change_per_year=-0.5),
+            api_option("b", 1.241656053725627, 0.0),
+        ],
         months=36,
         rate=0.5,
     )
@@ -276,7 +213,9 @@ def test_flat_price_reason_matches_flat_price_npv() -> None:
 
 
 def test_zero_quality_option_is_not_recommended() -> None:
-    s = _scen([_api("zero", 1.0, 1.0, q=0.0), _api("good", 1.0, 1.0, q=0.9)])
+    s = _scen(
+        [api_option("zero", 1.0, 1.0, quality=0.0), api_option("good", 1.0, 1.0, quality=0.9)]
+    )
     assert evaluate(s).recommendation.option == "good"
 
 
@@ -284,7 +223,7 @@ def test_per_success_reason_shows_per_task_figure() -> None:
     # a: 1M req/month x 1,100 tokens x $1/M = $1,100/month, 12 months, 0 % discount: NPV $13,200
     # successes 12M x 0.5 = 6M -> $0.0022 per successful task = $2.20 per 1,000
     # (the text once showed $26k = 13,200 / 0.5)
-    s = _scen([_api("a", 1.0, 1.0, q=0.5), _api("b", 2.0, 2.0, q=0.9)])
+    s = _scen([api_option("a", 1.0, 1.0, quality=0.5), api_option("b", 2.0, 2.0, quality=0.9)])
     r = evaluate(s).recommendation.reasons[0]
     first = re.search(r"\$([\d,.]+)(k|M)?", r)
     assert first is not None

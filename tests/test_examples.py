@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from llmecon.evaluation import Evaluation, evaluate
+from llmecon.engine import Evaluation, evaluate
 from llmecon.scenario import load_scenario
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"

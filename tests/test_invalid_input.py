@@ -6,10 +6,13 @@ import pytest
 from typer.testing import CliRunner
 
 from llmecon.cli import app
+from tests.conftest import START_YAML
 
 runner = CliRunner()
 
-OK_WORKLOAD = "workload: {requests_per_month: 1000, input_tokens: 100, output_tokens: 50}\n"
+OK_WORKLOAD = (
+    START_YAML + "workload: {requests_per_month: 1000, input_tokens: 100, output_tokens: 50}\n"
+)
 API = "  - {name: a, kind: api, provider: openai, model: gpt-4o}\n"
 
 CASES = [
@@ -144,7 +147,9 @@ def test_missing_file_says_how_to_create_one(tmp_path) -> None:
 
 def test_several_problems_are_all_listed(write) -> None:
     path = write(
-        "workload: {requests_per_month: -1, input_tokens: -2, output_tokens: 1}\noptions:\n" + API
+        START_YAML
+        + "workload: {requests_per_month: -1, input_tokens: -2, output_tokens: 1}\noptions:\n"
+        + API
     )
     result = runner.invoke(app, ["evaluate", str(path)])
     assert result.exit_code == 2
@@ -185,7 +190,7 @@ def test_perf_unknown_gpu() -> None:
         ],
     )
     assert result.exit_code == 2
-    assert result.output.startswith("error: unknown GPU 'H1000'")
+    assert result.output.startswith("error: --gpu: unknown GPU 'H1000'")
 
 
 def test_perf_two_modes_rejected() -> None:

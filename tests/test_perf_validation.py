@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-
-from serving_rows import load_rows, pct_errors, predict, row_efficiency, summarize
-
 from llmecon.perf import inference as inf
+from tests.perf_rows import load_rows, pct_errors, predict, row_efficiency, summarize
 
 FLOORS = {"throughput": 0.25, "ttft": 0.35, "itl": 0.35}
 

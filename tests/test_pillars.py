@@ -11,6 +11,7 @@ from llmecon.analysis import tco
 from llmecon.pillars import deployment as dep
 from llmecon.pillars import development as dev
 from llmecon.pillars import sustainability as sus
+from tests.conftest import api_option, build, self_hosted_option
 
 # --------------------------------------------------------------------------- deployment
 
@@ -244,34 +245,28 @@ def test_purchase_cash_flows_refresh_and_book_value() -> None:
 
 
 def test_onprem_buys_gpus_as_growth_needs_them() -> None:
-    from llmecon import evaluate, parse_scenario
+    from llmecon import evaluate
 
-    s = parse_scenario(
-        {
-            "horizon_months": 12,
-            "discount_rate_annual": 0.0,
-            "workload": {
-                "requests_per_month": 1e6,
-                "input_tokens": 100,
-                "output_tokens": 10,
-                "monthly_growth": 0.2,
-                "peak_to_average": 1.0,
-            },
-            "options": [
-                {
-                    "name": "p",
-                    "kind": "self_hosted",
-                    "model": "llama-3.1-8b",
-                    "gpu": "H100",
-                    "pricing": "on_prem",
-                    "capex_usd_per_gpu": 1000.0,
-                    "gpus_per_replica": 1,
-                    "measured_requests_per_s": 0.5,
-                    "headroom": 0.0,
-                    "amortisation_years": 10,
-                }
-            ],
-        }
+    own = self_hosted_option(
+        "p",
+        zero_upkeep=False,
+        pricing="on_prem",
+        usd_per_gpu_hour=None,
+        capex_usd_per_gpu=1000.0,
+        measured_requests_per_s=0.5,
+        headroom=0.0,
+        amortisation_years=10,
+    )
+    s = build(
+        [own],
+        horizon_months=12,
+        discount_rate_annual=0.0,
+        workload={
+            "input_tokens": 100,
+            "output_tokens": 10,
+            "monthly_growth": 0.2,
+            "peak_to_average": 1.0,
+        },
     )
     dev_cf = evaluate(s).option("p").pillars["development"]
     # replicas = ceil(1e6 * 1.2^m / 730.5 h / 3600 s / 0.5 rps): month 0 -> ceil(0.760) = 1,
@@ -284,31 +279,29 @@ def test_onprem_buys_gpus_as_growth_needs_them() -> None:
     bought_with_credit = bought.copy()
     bought_with_credit[-1] -= float((bought * (1 - age / life)).sum())
     assert need[-1] == 6
-    build = dev_cf[0] - bought[0]  # engineering, eval set: paid in month 0
+    upfront = dev_cf[0] - bought[0]  # engineering, eval set: paid in month 0
     assert dev_cf[1:].tolist() == pytest.approx(bought_with_credit[1:].tolist())
-    assert build > 0
+    assert upfront > 0
 
 
 def test_announced_api_price_change_applies_from_its_month() -> None:
-    from llmecon import evaluate, parse_scenario
+    from llmecon import evaluate
 
-    s = parse_scenario(
-        {
-            "horizon_months": 3,
-            "start_date": "2026-11-01",
-            "discount_rate_annual": 0.0,
-            "workload": {"requests_per_month": 1e6, "input_tokens": 1000, "output_tokens": 100},
-            "options": [
-                {
-                    "name": "g",
-                    "kind": "api",
-                    "provider": "google",
-                    "model": "gemini-4-argon",
-                    "price_change_per_year": 0.0,
-                    "ops_fte": 0,
-                }
-            ],
-        }
+    gemini = api_option(
+        "g",
+        prices=None,
+        provider="google",
+        model="gemini-4-argon",
+        zero_upkeep=False,
+        price_change_per_year=0.0,
+        ops_fte=0,
+    )
+    s = build(
+        [gemini],
+        horizon_months=3,
+        start_date="2026-11-01",  # a month before the announced change
+        discount_rate_annual=0.0,
+        workload={"input_tokens": 1000},
     )
     bill = evaluate(s).option("g").pillars["deployment"]
     # genai-prices: $2 in / $10 out per 1M until 2026-12-01, then $4 / $20 (announced).

@@ -8,27 +8,28 @@ import pytest
 from llmecon import evaluate, parse_scenario
 from llmecon.catalog import CatalogError, rate_limit
 from llmecon.scenario import ScenarioError
+from tests.conftest import api_option, scenario_dict
 
 
 def _scenario(requests: float, tier: str, **extra: object) -> dict[str, object]:
-    return {
-        "workload": {
+    gpt_4o = api_option(
+        "o",
+        prices=None,
+        provider="openai",
+        model="gpt-4o",
+        rate_limit_tier=tier,
+        zero_upkeep=False,
+        **extra,
+    )
+    return scenario_dict(
+        [gpt_4o],
+        workload={
             "requests_per_month": requests,
             "input_tokens": 1000,
             "output_tokens": 200,
             "peak_to_average": 1.0,
         },
-        "options": [
-            {
-                "name": "o",
-                "kind": "api",
-                "provider": "openai",
-                "model": "gpt-4o",
-                "rate_limit_tier": tier,
-                **extra,
-            }
-        ],
-    }
+    )
 
 
 def test_tier_row() -> None:
@@ -64,7 +65,7 @@ def test_unknown_tier_is_a_clear_error() -> None:
 def test_feasibility_is_per_sample() -> None:
     scenario = parse_scenario(_scenario(1e6, "openai-tier-1"))
     ev = evaluate(scenario, {"workload.requests_per_month": np.array([5e5, 1e6, 2e6, 4e6])})
-    from llmecon.evaluation import price_all
+    from llmecon.engine import price_all
 
     _, costs, _ = price_all(
         scenario, {"workload.requests_per_month": np.array([5e5, 1e6, 2e6, 4e6])}

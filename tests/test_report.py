@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -15,13 +14,15 @@ from llmecon import evaluate, load_scenario
 from llmecon.cli import app
 from llmecon.report.overrides import overrides_applied
 from llmecon.report.render import SECTIONS, collect, render_html, write_report
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, ROOT, START_YAML
 
 runner = CliRunner()
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
 IDS = [p.stem for p in EXAMPLE_FILES]
 
-OVERRIDES_YAML = """\
+OVERRIDES_YAML = (
+    START_YAML
+    + """\
 name: overrides
 horizon_months: 24
 discount_rate_annual: 0.1
@@ -41,6 +42,7 @@ options:
     usd_per_gpu_hour: 2.5
     measured_requests_per_s: 20
 """
+)
 
 
 def _headings(text: str, pattern: str) -> list[str]:
@@ -50,9 +52,7 @@ def _headings(text: str, pattern: str) -> list[str]:
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=IDS)
 def test_html_report_is_one_offline_file_with_every_section(path: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
-    t0 = time.perf_counter()
     written = write_report(load_scenario(path), out, "html")
-    seconds = time.perf_counter() - t0
     assert written == [out] and sorted(tmp_path.iterdir()) == [out]
     html = out.read_text(encoding="utf-8")
     # sections in order
@@ -71,17 +71,7 @@ def test_html_report_is_one_offline_file_with_every_section(path: Path, tmp_path
     assert html.index(f"<strong>{ev.recommendation.option}</strong>") < html.index(
         "chart-cumulative"
     )
-    assert seconds < 6.0, f"report took {seconds:.1f} s"
-
-
-def test_report_is_fast(tmp_path: Path) -> None:
-    """All three examples, with 5,000 Monte Carlo samples each, in well under 3 s apiece."""
-    times = []
-    for path in EXAMPLE_FILES:
-        t0 = time.perf_counter()
-        write_report(load_scenario(path), tmp_path / f"{path.stem}.html", "html")
-        times.append(time.perf_counter() - t0)
-    assert max(times) < 3.0 * 1.5, times  # margin for slow CI machines
+    # how long it takes is measured by benchmarks/report_speed.py, not asserted here
 
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=IDS)
@@ -148,7 +138,8 @@ def test_overrides_are_listed_with_what_they_replace(write) -> None:
 def test_report_without_uncertainty_or_second_option(write, tmp_path: Path) -> None:
     s = load_scenario(
         write(
-            "name: one\nworkload: {requests_per_month: 100000, input_tokens: 1000, output_tokens: 200}\n"
+            START_YAML + "name: one\n"
+            "workload: {requests_per_month: 100000, input_tokens: 1000, output_tokens: 200}\n"
             "options:\n  - {name: mini, kind: api, provider: openai, model: gpt-4o-mini}\n"
         )
     )
@@ -176,7 +167,7 @@ def test_cli_report_writes_each_format(tmp_path: Path) -> None:
 
 def test_cli_report_bad_input_is_one_line(write, tmp_path: Path) -> None:
     bad = write(
-        "workload: {requests_per_month: 1, input_tokens: 1, output_tokens: 1}\n"
+        START_YAML + "workload: {requests_per_month: 1, input_tokens: 1, output_tokens: 1}\n"
         "options:\n  - {name: a, kind: self_hosted, model: llama-3.1-8b, gpu: H1000}\n"
     )
     res = runner.invoke(app, ["report", str(bad), "-o", str(tmp_path / "x.html")])
@@ -195,21 +186,23 @@ def test_readme_report_example_holds(tmp_path: Path, monkeypatch) -> None:
     assert (tmp_path / m.group(2)).exists()
 
 
-def test_evaluation_plot_methods_return_figures() -> None:
+def test_plot_functions_return_figures() -> None:
     import plotly.graph_objects as go
+
+    from llmecon.report import plots
 
     ev = evaluate(load_scenario(EXAMPLES / "support_bot.yaml"))
     n = len(ev.options)
-    cum = ev.plot_cumulative()
+    cum = plots.cumulative(ev)
     assert isinstance(cum, go.Figure) and len(cum.data) == n
     assert len(cum.data[0].y) == ev.months
-    pil = ev.plot_pillars()
+    pil = plots.pillars(ev)
     assert [t.name for t in pil.data] == ["development", "deployment", "sustainability"]
-    vol = ev.plot_volume(points=40)
+    vol = plots.volume(ev, points=40)
     assert len(vol.data) >= n and len(vol.data[0].x) == 40
     assert vol.layout.xaxis.type == "log"
-    tor = ev.plot_tornado(top=5)
+    tor = plots.tornado(ev, top=5)
     assert len(tor.data) == 2 and len(tor.data[0].y) == 5
-    dist = ev.plot_distributions(samples=300, seed=1)
+    dist = plots.distributions(ev, samples=300, seed=1)
     assert 1 <= len(dist.data) <= n
     assert all("P(cheapest)" in t.name for t in dist.data)

@@ -9,45 +9,21 @@ import pytest
 
 from llmecon.analysis._common import price_samples
 from llmecon.analysis.sensitivity import DEFAULT_SWING, sensitivity, swing_ranges
-from llmecon.scenario import ScenarioError, parse_scenario
-from tests.conftest import ZERO_UPKEEP
-
-ZERO = ZERO_UPKEEP
+from llmecon.scenario import ScenarioError
+from tests.conftest import ZERO_ORG, api_option, build, hybrid_option
 
 
 def scenario(uncertainty: dict[str, Any] | None = None) -> Any:
-    return parse_scenario(
-        {
-            "horizon_months": 12,
-            "discount_rate_annual": 0.0,
-            "workload": {
-                "requests_per_month": 1_000_000,
-                "input_tokens": 500,
-                "output_tokens": 100,
-            },
-            "organisation": {"observability_usd_per_month": 0, "compliance_usd_per_year": 0},
-            "options": [
-                {
-                    "name": "cheap",
-                    "kind": "api",
-                    "prices": {"input_per_mtok": 1.0, "output_per_mtok": 5.0},
-                    **ZERO,
-                },
-                {
-                    "name": "dear",
-                    "kind": "api",
-                    "prices": {"input_per_mtok": 2.0, "output_per_mtok": 10.0},
-                    **ZERO,
-                },
-                {
-                    "name": "mix",
-                    "kind": "hybrid",
-                    "legs": ["cheap", "dear"],
-                    "escalation_share": 0.9,
-                },
-            ],
-            "uncertainty": uncertainty or {},
-        }
+    return build(
+        [
+            api_option("cheap", 1.0, 5.0),
+            api_option("dear", 2.0, 10.0),
+            hybrid_option("mix", ["cheap", "dear"], 0.9, zero_upkeep=False),
+        ],
+        horizon_months=12,
+        discount_rate_annual=0.0,
+        organisation=ZERO_ORG,
+        uncertainty=uncertainty or {},
     )
 
 

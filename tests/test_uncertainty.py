@@ -11,10 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from llmecon.analysis.uncertainty import parse_uncertainty, simulate
-from llmecon.scenario import ScenarioError, parse_scenario
-from tests.conftest import ZERO_UPKEEP
+from llmecon.scenario import ScenarioError
+from tests.conftest import ZERO_ORG, api_option, build, hybrid_option, self_hosted_option
 
-ZERO = ZERO_UPKEEP
 UNC: dict[str, Any] = {
     "workload.requests_per_month": {"dist": "triangular", "low": 2e5, "mode": 1e6, "high": 4e6},
     "options.own.usd_per_gpu_hour": {"dist": "uniform", "low": 1.0, "high": 3.0},
@@ -25,36 +24,15 @@ UNC: dict[str, Any] = {
 
 
 def scenario(unc: dict[str, Any] | None = None) -> Any:
-    return parse_scenario(
-        {
-            "horizon_months": 12,
-            "workload": {
-                "requests_per_month": 1_000_000,
-                "input_tokens": 500,
-                "output_tokens": 100,
-            },
-            "organisation": {"observability_usd_per_month": 0, "compliance_usd_per_year": 0},
-            "options": [
-                {
-                    "name": "api",
-                    "kind": "api",
-                    "prices": {"input_per_mtok": 1.0, "output_per_mtok": 5.0},
-                    **ZERO,
-                },
-                {
-                    "name": "own",
-                    "kind": "self_hosted",
-                    "model": "llama-3.1-8b",
-                    "gpu": "H100",
-                    "usd_per_gpu_hour": 2.0,
-                    "gpus_per_replica": 1,
-                    "measured_requests_per_s": 5.0,
-                    **ZERO,
-                },
-                {"name": "mix", "kind": "hybrid", "legs": ["own", "api"], "escalation_share": 0.2},
-            ],
-            "uncertainty": UNC if unc is None else unc,
-        }
+    return build(
+        [
+            api_option(),
+            self_hosted_option(),
+            hybrid_option("mix", ["own", "api"], 0.2, zero_upkeep=False),
+        ],
+        horizon_months=12,
+        organisation=ZERO_ORG,
+        uncertainty=UNC if unc is None else unc,
     )
 
 
@@ -105,7 +83,7 @@ def test_golden_linear_api_percentiles() -> None:
     # [0.5M, 1.5M] -> P50 of NPV equals NPV at ~1M (the base case) within sampling noise
     s = scenario({"workload.requests_per_month": {"dist": "uniform", "low": 5e5, "high": 1.5e6}})
     r = simulate(s, 20_000, seed=3)
-    from llmecon.evaluation import evaluate
+    from llmecon.engine import evaluate
 
     base = float(evaluate(s).option("api").npv_usd)
     api = r.option("api")

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from llmecon import evaluate, load_scenario
-from llmecon.inputs import Inputs, UnknownParameter
+from llmecon.engine import Inputs
+from llmecon.errors import UnknownParameter
 from tests.conftest import EXAMPLES
 
 
@@ -38,7 +39,7 @@ def test_option_names_with_dots_resolve() -> None:
 
 def test_used_paths_record_base_values() -> None:
     ev_inputs = Inputs(load_scenario(EXAMPLES / "internal_assistant.yaml"))
-    from llmecon.options import price_option
+    from llmecon.engine import price_option
 
     for o in ev_inputs.scenario.options:
         price_option(ev_inputs, o)

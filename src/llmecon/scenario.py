@@ -21,6 +21,7 @@ from llmecon.errors import ScenarioError
 NonNeg = Annotated[float, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
 Pos = Annotated[float, Field(gt=0)]
+PosShare = Annotated[float, Field(gt=0, le=1)]
 
 OptionKind = Literal["api", "hosted_open", "self_hosted", "slm", "hybrid"]
 Precision = Literal["bf16", "fp16", "fp8", "int8", "int4"]
@@ -174,6 +175,28 @@ class TrainingSpec(_Strict):
     retrain_every_months: Pos | None = Field(None, description="Retraining interval [months].")
 
 
+class EfficiencySpec(_Strict):
+    """Serving-engine efficiency factors (defaults: the engine preset)."""
+
+    mbu: PosShare | None = Field(None, description="Achieved share of HBM bandwidth in decode [-].")
+    mfu_decode: PosShare | None = Field(
+        None, description="Achieved share of peak FLOP/s in decode [-]."
+    )
+    mfu_prefill: PosShare | None = Field(
+        None, description="Achieved share of peak FLOP/s in prefill [-]."
+    )
+    step_overhead_ms: NonNeg | None = Field(
+        None, description="Fixed cost of one engine step (scheduling, launches, sampling) [ms]."
+    )
+    allreduce_latency_us: NonNeg | None = Field(
+        None, description="Fixed latency of one tensor-parallel all-reduce [us]."
+    )
+    max_batch: Pos | None = Field(None, description="Engine cap on concurrent sequences [-].")
+    kv_reserve_output: Share | None = Field(
+        None, description="Share of output tokens whose KV cache a running sequence holds [-]."
+    )
+
+
 class Option(_Strict):
     name: str = Field(
         pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._+:/()-]{0,63}$",
@@ -218,6 +241,12 @@ class Option(_Strict):
     precision: Precision = Field("bf16", description="Weight precision.")
     kv_precision: Literal["bf16", "fp16", "fp8"] | None = Field(
         None, description="KV-cache precision; default fp8 with fp8 weights, else bf16."
+    )
+    engine: Literal["default", "vllm", "sglang", "trtllm", "nim"] = Field(
+        "default", description="Serving engine whose efficiency preset applies."
+    )
+    efficiency: EfficiencySpec | None = Field(
+        None, description="Efficiency factors that override the engine preset."
     )
     pricing: PricingMode = Field("on_demand", description="How GPUs are paid for.")
     usd_per_gpu_hour: NonNeg | None = Field(

@@ -1,7 +1,7 @@
 """Shared plumbing of the decision analyses: one vectorised pricing call per question.
 
 ``price_samples`` prices every option of a scenario for a batch of input samples (the
-``overrides`` of ``llmecon.inputs.Inputs``) and returns NPV, total, feasibility and monthly
+``overrides`` of ``llmecon.engine.Inputs``) and returns NPV, total, feasibility and monthly
 cash flows as arrays with a leading option axis. Errors from the engine become
 ``ScenarioError`` lines that name the parameter path and the fix.
 """
@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from llmecon import fmt
 from llmecon.catalog import CatalogError
-from llmecon.evaluation import price_all, totals
-from llmecon.inputs import Inputs, UnknownParameter
-from llmecon.scenario import Scenario, ScenarioError
+from llmecon.engine import Inputs, price_all, totals
+from llmecon.errors import ScenarioError, UnknownParameter
+from llmecon.scenario import Scenario
 
 F = NDArray[np.float64]
 
@@ -87,6 +88,8 @@ class Priced:
     monthly: F | None = None
     deployment: F | None = None
     sustainability: F | None = None
+    #: the engine's inputs of this call: ``.used`` lists every numeric path read
+    inputs: Inputs | None = None
 
     def index(self, name: str) -> int:
         return self.names.index(name)
@@ -131,7 +134,7 @@ def price_samples(
     ov = dict(overrides or {})
     try:
         inputs, costs, _ = price_all(scenario, ov)
-        pairs = [totals(scenario, inputs, c) for c in costs]
+        pairs = [totals(inputs, c) for c in costs]
     except (ScenarioError, UnknownParameter, CatalogError, ValueError, TypeError) as err:
         raise _engine_error(err, ov) from None
     size = n if n is not None else (int(np.prod(inputs.shape)) if inputs.shape else 1)
@@ -157,6 +160,7 @@ def price_samples(
         total=total,
         feasible=feasible,
         reasons={c.name: c.infeasible_reasons for c in costs},
+        inputs=inputs,
         quality=np.stack(
             [
                 np.full(shape, np.nan)
@@ -180,10 +184,8 @@ def price_samples(
 
 def base_inputs(scenario: Scenario) -> Inputs:
     """The base-case ``Inputs`` after pricing: ``.used`` lists every numeric path read."""
-    try:
-        inputs, _, _ = price_all(scenario, {})
-    except (UnknownParameter, CatalogError, ValueError, TypeError) as err:
-        raise _engine_error(err, {}) from None
+    inputs = price_samples(scenario, {}, n=1).inputs
+    assert inputs is not None
     return inputs
 
 
@@ -212,21 +214,17 @@ def fmt_value(path: str, x: float) -> str:
     if not math.isfinite(x):
         return str(x)
     if path.endswith("requests_per_month"):
-        return f"{_si(x)} requests/month"
+        return f"{fmt.si(x)} requests/month"
     if "per_gpu_hour" in path:
-        return f"${x:,.2f}/GPU-h"
+        return f"{fmt.money_cents(x)}/GPU-h"
     if path.endswith("_per_mtok"):
-        return f"${x:,.3g}/1M tokens"
+        return f"{fmt.money_sig(x)}/1M tokens"
     if is_share(path) or is_signed(path) or path.endswith(("discount_rate_annual", "headroom")):
         return f"{x:.1%}"
     if "usd" in path:
-        return f"${_si(x)}"
+        return fmt.money_compact(x)
     return f"{x:,.4g}"
 
 
 def _si(x: float) -> str:
-    a = abs(x)
-    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if a >= div:
-            return f"{x / div:,.3g}{suffix}"
-    return f"{x:,.3g}"
+    return fmt.si(x)

@@ -37,7 +37,9 @@ from llmecon.analysis._common import (
     price_samples,
     unknown_path_line,
 )
-from llmecon.scenario import Scenario, ScenarioError
+from llmecon.engine import evaluate
+from llmecon.errors import ScenarioError
+from llmecon.scenario import Scenario
 
 Metric = Literal["npv", "total", "run_rate"]
 METRICS: tuple[str, ...] = ("npv", "total", "run_rate")
@@ -507,7 +509,6 @@ def crossover_month(scenario: Scenario, a: str, b: str) -> CrossoverMonth:
 def default_pair(scenario: Scenario) -> tuple[str, str]:
     """The two options to compare by default: the recommendation's top two; when fewer than
     two are feasible, the two cheapest by base NPV (feasible first)."""
-    from llmecon.evaluation import evaluate
 
     ranking = evaluate(scenario).recommendation.ranking
     if len(ranking) >= 2:

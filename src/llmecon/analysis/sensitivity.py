@@ -24,10 +24,11 @@ from typing import Any
 import numpy as np
 
 from llmecon.analysis._common import F, base_inputs, clip_to_domain, price_samples
-from llmecon.analysis.recommend import rank_scores
 from llmecon.analysis.uncertainty import Distribution, parse_uncertainty
-from llmecon.evaluation import evaluate
-from llmecon.scenario import Scenario, ScenarioError
+from llmecon.engine import Evaluation, evaluate
+from llmecon.engine.recommend import rank_scores
+from llmecon.errors import ScenarioError
+from llmecon.scenario import Scenario
 
 #: Default relative swing when the scenario gives no range for a parameter. [-]
 DEFAULT_SWING = 0.30
@@ -148,7 +149,9 @@ def swing_ranges(
     return ranges, skipped
 
 
-def sensitivity(scenario: Scenario, swing: float = DEFAULT_SWING) -> Sensitivity:
+def sensitivity(
+    scenario: Scenario, swing: float = DEFAULT_SWING, ev: Evaluation | None = None
+) -> Sensitivity:
     """Tornado data for every option's NPV and for the NPV gap of the recommendation's top
     two options; a swing "flips" the choice when the second ranks ahead of the first by the
     recommendation's own rule (NPV, or NPV per successful task; feasibility counted).
@@ -158,12 +161,13 @@ def sensitivity(scenario: Scenario, swing: float = DEFAULT_SWING) -> Sensitivity
     """
     if not 0.0 < swing < 1.0:
         raise ScenarioError([f"sensitivity: swing {swing:g} must be between 0 and 1 (0.3 = ±30 %)"])
-    ranges, skipped = swing_ranges(scenario, swing)
-    paths = list(ranges)
     base_p = price_samples(scenario, {}, n=1)
+    assert base_p.inputs is not None
+    ranges, skipped = swing_ranges(scenario, swing, base_p.inputs.used)
+    paths = list(ranges)
     names = base_p.names
     # the pair the recommendation compares, ranked by its rule (NPV or per successful task)
-    rec = evaluate(scenario).recommendation
+    rec = (ev if ev is not None and not ev.shape else evaluate(scenario)).recommendation
     a, b = (rec.ranking[0], rec.ranking[1]) if len(rec.ranking) >= 2 else (None, None)
     by_quality = rec.ranked_by == "npv_per_success"
     n = 2 * len(paths)

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from llmecon.analysis._common import (
     F,
@@ -50,8 +51,9 @@ from llmecon.analysis._common import (
     price_samples,
     unknown_path_line,
 )
-from llmecon.analysis.recommend import rank_scores, ranks_by_quality
-from llmecon.scenario import Scenario, ScenarioError
+from llmecon.engine.recommend import rank_scores, ranks_by_quality
+from llmecon.errors import ScenarioError
+from llmecon.scenario import Scenario
 
 DISTRIBUTIONS = ("triangular", "uniform", "normal", "lognormal", "discrete")
 _KEYS: dict[str, tuple[set[str], set[str]]] = {  # required, optional (besides 'dist')
@@ -251,6 +253,18 @@ class OptionStats:
     p_cheapest: float
 
 
+@dataclass(frozen=True)
+class SampleSet:
+    """The samples behind a ``Simulation``: drawn ``values`` per path (N,), and per option
+    (options, N) arrays of NPV [USD], total [USD] and feasibility."""
+
+    values: dict[str, F]
+    names: list[str]
+    npv: F
+    total: F
+    feasible: NDArray[np.bool_]
+
+
 @dataclass
 class Simulation:
     """Monte Carlo result (see the module docstring).
@@ -273,6 +287,8 @@ class Simulation:
     p_none_feasible: float
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    #: with ``keep_samples``: the drawn inputs and each sample's priced options
+    draws: SampleSet | None = field(default=None, repr=False)
 
     def option(self, name: str) -> OptionStats:
         return next(o for o in self.options if o.name == name)
@@ -349,6 +365,7 @@ def simulate(
     seed: int | None = 0,
     chunk: int = CHUNK,
     progress: Callable[[int, int], None] | None = None,
+    keep_samples: bool = False,
 ) -> Simulation:
     """Monte Carlo over the scenario's ``uncertainty:`` section.
 
@@ -363,6 +380,9 @@ def simulate(
         Samples per vectorised engine call (memory bound; results do not depend on it).
     progress : callable(done, total), optional
         Called after each chunk (e.g. to advance a rich progress bar).
+    keep_samples : bool
+        Hand the drawn inputs and the priced samples back (``Simulation.draws``), so that a
+        chart draws the same samples without pricing them again.
     """
     import time
 
@@ -378,11 +398,11 @@ def simulate(
                 "uncertainty: {workload.requests_per_month: {dist: triangular, low: 1e6, mode: 2e6, high: 5e6}}"
             ]
         )
-    used = base_inputs(scenario).used
-    dists = parse_uncertainty(scenario, used)
+    base = price_samples(scenario, {}, n=1)
+    assert base.inputs is not None
+    dists = parse_uncertainty(scenario, base.inputs.used)
     clipped: dict[str, float] = {}
     values = draw(dists, samples, seed, clipped)
-    base = price_samples(scenario, {}, n=1)
     names = base.names
     k = len(names)
     npv = np.empty((k, samples))
@@ -459,4 +479,5 @@ def simulate(
         p_none_feasible=float(none.mean()),
         seconds=time.perf_counter() - t0,
         notes=notes,
+        draws=SampleSet(values, names, npv, total, feasible) if keep_samples else None,
     )

@@ -9,7 +9,6 @@ module imports genai-prices.
 
 from llmecon.catalog.tables import (
     GPU,
-    CatalogError,
     Fact,
     GPUPrice,
     ModelArch,
@@ -26,6 +25,7 @@ from llmecon.catalog.tables import (
     resolve_model,
     training_records,
 )
+from llmecon.errors import CatalogError
 
 __all__ = [
     "GPU",

@@ -19,7 +19,7 @@ from typing import Any
 from genai_prices import types as gp_types
 from genai_prices.data import providers as _providers
 
-from llmecon.catalog.tables import CatalogError
+from llmecon.errors import CatalogError
 
 GENAI_PRICES_VERSION = version("genai-prices")
 

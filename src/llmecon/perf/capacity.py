@@ -33,19 +33,19 @@ SECONDS_PER_HOUR: Final[float] = 3600.0
 PEAK_HOUR: Final[int] = 14
 
 
-def hourly_weights_from_peak_ratio(peak_to_average: float, peak_hour: int = PEAK_HOUR) -> F:
+def hourly_weights_from_peak_ratio(peak_to_average: ArrayLike, peak_hour: int = PEAK_HOUR) -> F:
     """24 hourly traffic weights (mean 1) whose maximum equals ``peak_to_average``.
 
     Parameters
     ----------
-    peak_to_average : float
-        Busiest hour's rate over the daily mean rate, >= 1. [-]
+    peak_to_average : numeric
+        Busiest hour's rate over the daily mean rate, in [1, 24). [-]
     peak_hour : int
         Hour of the peak, 0-23. [h]
 
     Returns
     -------
-    (24,) array
+    (24,) array, or (..., 24) for an array of ratios
         Weights ``w_h`` with ``mean(w) = 1`` and ``max(w) = peak_to_average``. [-]
 
     Notes
@@ -54,19 +54,40 @@ def hourly_weights_from_peak_ratio(peak_to_average: float, peak_hour: int = PEAK
     for p <= 2, ``k = 1``, ``b = 2 (p - 1)``, ``a = 2 - p``; for p > 2 the trough is 0 and k
     is solved so that ``1 / mean(s) = p`` (traffic concentrated in fewer hours) [1].
     """
-    p = float(peak_to_average)
-    if p < 1.0:
+    p_arr = np.asarray(peak_to_average, dtype=float)
+    if np.any(p_arr < 1.0):
         raise ValueError("peak_to_average must be >= 1")
+    if np.any(p_arr >= 24.0):
+        raise ValueError("peak_to_average must be below 24 for an hourly profile")
     c = (1.0 + np.cos(2.0 * np.pi * (np.arange(24) - peak_hour) / 24.0)) / 2.0
+    if p_arr.ndim:
+        return _weights_vectorised(p_arr, c)
+    p = float(p_arr)
     if p <= 2.0:
         w = (2.0 - p) + 2.0 * (p - 1.0) * c
     else:
-        if p >= 24.0:
-            raise ValueError("peak_to_average must be below 24 for an hourly profile")
         k = brentq(lambda k: 1.0 / np.mean(c**k) - p, 1.0, 1e4)
         s = c**k
         w = s / np.mean(s)
     return np.asarray(w / np.mean(w), dtype=float)
+
+
+def _weights_vectorised(p: F, c: F) -> F:
+    """``hourly_weights_from_peak_ratio`` for an array of ratios: k by bisection on log k
+    (``1 / mean(c^k)`` grows with k), to the same tolerance as the scalar root. [-]"""
+    lo = np.zeros(p.shape)
+    hi = np.full(p.shape, np.log(1e4))
+    steep = p > 2.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        ratio = 1.0 / np.mean(c ** np.exp(mid)[..., None], axis=-1)
+        below = ratio < p
+        lo = np.where(below, mid, lo)
+        hi = np.where(below, hi, mid)
+    s = c ** np.exp(0.5 * (lo + hi))[..., None]
+    cosine = (2.0 - p)[..., None] + 2.0 * (p - 1.0)[..., None] * c
+    w = np.where(steep[..., None], s / np.mean(s, axis=-1, keepdims=True), cosine)
+    return np.asarray(w / np.mean(w, axis=-1, keepdims=True), dtype=float)
 
 
 def hourly_weights_from_profile(weights: ArrayLike) -> F:
@@ -454,6 +475,10 @@ def replica_summary(
         largest/smallest weight, the sum a breakpoint count (see ``_count_above``).
     """
     w = np.asarray(weights, dtype=float)
+    if w.ndim > 1:  # a weight profile per point: reduce the (..., M, 24) array directly
+        return _summary_direct(
+            monthly, w, capacity_rps, headroom, min_replicas, max_replicas, autoscale
+        )
     per_s = np.asarray(monthly, dtype=float) / (HOURS_PER_MONTH * SECONDS_PER_HOUR)
     cap = np.asarray(capacity_rps, dtype=float)[..., None]
     scale = (1.0 + np.asarray(headroom, dtype=float)[..., None]) / cap
@@ -510,4 +535,28 @@ def replica_summary(
         trough=np.broadcast_to(trough, shape),
         short=np.broadcast_to(np.asarray(need_peak > hi), shape),
         served_rps_per_day=np.broadcast_to(served, shape),
+    )
+
+
+def _summary_direct(
+    monthly: ArrayLike,
+    weights: F,
+    capacity_rps: ArrayLike,
+    headroom: ArrayLike,
+    min_replicas: float,
+    max_replicas: float,
+    autoscale: bool,
+) -> ReplicaSummary:
+    """``replica_summary`` for weights (..., 24) that differ by point, from the full
+    (..., M, 24) arrays of ``hourly_rate`` and ``replicas_per_hour``."""
+    rate = hourly_rate(monthly, weights[..., None, :])
+    n, short = replicas_per_hour(
+        rate, capacity_rps, headroom, min_replicas, max_replicas, autoscale
+    )
+    return ReplicaSummary(
+        replica_hours_per_day=np.asarray(n.sum(axis=-1), dtype=float),
+        peak=np.asarray(n.max(axis=-1)),
+        trough=np.asarray(n.min(axis=-1)),
+        short=np.asarray(short.any(axis=-1)),
+        served_rps_per_day=np.asarray(rate.sum(axis=-1)),
     )

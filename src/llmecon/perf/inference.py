@@ -261,10 +261,14 @@ def decode_step_time(
     g = _f(replica.num_gpus)
     w = _f(replica.weight_bytes)
     we = _f(replica.expert_weight_bytes)
-    touched_share = experts_touched(replica.num_experts, replica.experts_per_token, b) / _f(
-        replica.num_experts
-    )
-    bytes_read = (w - we) + we * touched_share + b * c * _f(replica.kv_bytes_per_token)
+    if we.ndim == 0 and float(we) == 0.0:  # dense: no expert weights to touch (perf)
+        expert_bytes: F = np.asarray(0.0)
+    else:
+        expert_bytes = we * (
+            experts_touched(replica.num_experts, replica.experts_per_token, b)
+            / _f(replica.num_experts)
+        )
+    bytes_read = (w - we) + expert_bytes + b * c * _f(replica.kv_bytes_per_token)
     flops = 2.0 * _f(replica.active_params) * b + 4.0 * b * c * _f(replica.num_layers) * _f(
         replica.attn_dim
     )
@@ -386,13 +390,23 @@ def at_concurrency(
       others that the step running the prefill also carries (the first token appears when
       that whole step ends [3], [4]), and the Little's-law wait [7] of the queued requests.
     """
-    c = np.maximum(_f(concurrency), 1e-9)
     i = _f(input_tokens)
     o = np.maximum(_f(output_tokens), 1.0)
-    cap = max_batch(replica, i, o, eff)
+    return _at_concurrency(replica, concurrency, i, o, eff, _load_free(replica, i, o, eff))
+
+
+def _at_concurrency(
+    replica: Replica,
+    concurrency: ArrayLike,
+    i: F,
+    o: F,
+    eff: Efficiency,
+    parts: tuple[F, F, F],
+) -> ServingPoint:
+    """``at_concurrency`` with its load-free parts given (``_load_free``)."""
+    c = np.maximum(_f(concurrency), 1e-9)
+    cap, t_p, t_pc = parts
     b = np.where(cap >= 1.0, np.minimum(c, cap), c)
-    t_p = prefill_time(replica, i, eff)
-    t_pc = _prefill_compute_time(replica, i, eff)
     t_d, mem_bound = decode_step_time(replica, b, i + 0.5 * o, eff)
     cycle = b * t_pc + o * t_d
     rps = b / cycle
@@ -409,6 +423,16 @@ def at_concurrency(
         decode_step_s=t_d,
         memory_bound=np.asarray(mem_bound),
         overloaded=np.asarray(c > b),
+    )
+
+
+def _load_free(replica: Replica, i: F, o: F, eff: Efficiency) -> tuple[F, F, F]:
+    """The parts of ``at_concurrency`` that do not depend on the concurrency: the batch cap,
+    the prefill time and its compute part (computed once per search; perf)."""
+    return (
+        max_batch(replica, i, o, eff),
+        prefill_time(replica, i, eff),
+        _prefill_compute_time(replica, i, eff),
     )
 
 
@@ -496,8 +520,11 @@ def at_request_rate(
     sat = at_concurrency(replica, b_max, input_tokens, output_tokens, eff)
     o = np.maximum(_f(output_tokens), 1.0)
 
+    i_f = _f(input_tokens)
+    parts = _load_free(replica, i_f, o, eff)
+
     def under(c: F) -> NDArray[np.bool_]:
-        p = at_concurrency(replica, c, input_tokens, output_tokens, eff)
+        p = _at_concurrency(replica, c, i_f, o, eff, parts)
         return np.asarray(lam * (p.ttft_s + (o - 1.0) * p.itl_s) <= c)
 
     # ``under`` is False below the fixed point and True above it; find its smallest C.
@@ -567,8 +594,12 @@ def at_slo(
     ttft_t = _f(ttft_target_s)
     itl_t = _f(itl_target_s)
 
+    i_f = _f(input_tokens)
+    o_f = np.maximum(_f(output_tokens), 1.0)
+    parts = _load_free(replica, i_f, o_f, eff)
+
     def ok(c: F) -> NDArray[np.bool_]:
-        p = at_concurrency(replica, c, input_tokens, output_tokens, eff)
+        p = _at_concurrency(replica, c, i_f, o_f, eff, parts)
         return np.asarray((p.ttft_s <= ttft_t) & (p.itl_s <= itl_t))
 
     one = np.ones(np.broadcast(b_max, ttft_t, itl_t).shape)

@@ -38,15 +38,16 @@ def observability_cost(
     )
 
 
-def purchase_cash_flows(purchases: ArrayLike, life_months: int) -> tuple[F, F]:
+def purchase_cash_flows(purchases: ArrayLike, life_months: ArrayLike) -> tuple[F, F]:
     """Refreshes and end-of-horizon book value of hardware bought in tranches.
 
     Parameters
     ----------
     purchases : (..., M) array
         Capex of the hardware bought in each month. [USD]
-    life_months : int
-        Depreciation life; each tranche is bought again every ``L`` months. [months]
+    life_months : numeric
+        Depreciation life, whole months (rounded), per point; each tranche is bought again
+        every ``L`` months. [months]
 
     Returns
     -------
@@ -57,8 +58,25 @@ def purchase_cash_flows(purchases: ArrayLike, life_months: int) -> tuple[F, F]:
         ``V = sum_m P_m max(1 - a_m / L, 0)``, ``a_m = M - (m + floor((M-1-m)/L) L)``. [USD]
     """
     p = np.asarray(purchases, dtype=float)
+    lives = np.maximum(np.rint(np.asarray(life_months, dtype=float)), 1.0)
+    shape = np.broadcast_shapes(p.shape[:-1], lives.shape)
+    p = np.broadcast_to(p, (*shape, p.shape[-1]))
+    lives = np.broadcast_to(lives, shape)
+    refresh = np.zeros(p.shape)
+    residual = np.zeros(shape)
+    # one pass per distinct life (few: whole months), exact for each point
+    for life in np.unique(lives):
+        at = lives == life
+        r, v = _purchase_cash_flows(p[at] if shape else p, int(life))
+        if shape:
+            refresh[at], residual[at] = r, v
+        else:
+            refresh, residual = r, v
+    return np.asarray(refresh), np.asarray(residual)
+
+
+def _purchase_cash_flows(p: F, life: int) -> tuple[F, F]:
     months = p.shape[-1]
-    life = max(life_months, 1)
     refresh = np.zeros_like(p)
     for k in range(1, months // life + 1):
         refresh[..., k * life :] += p[..., : months - k * life]

@@ -23,13 +23,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 from llmecon.analysis import tco
-from llmecon.scenario import ScenarioError
+from llmecon.analysis._common import fmt_value, price_samples
+from llmecon.analysis.breakeven import breakeven
+from llmecon.analysis.sensitivity import sensitivity
+from llmecon.analysis.uncertainty import simulate
+from llmecon.engine import evaluate
+from llmecon.errors import ScenarioError
+from llmecon.fmt import PLOTLY_MONEY_TICKFORMAT, money_compact, plotly_money, si
 
 if TYPE_CHECKING:
     from llmecon.analysis.breakeven import BreakEven
     from llmecon.analysis.sensitivity import Sensitivity, Tornado
     from llmecon.analysis.uncertainty import Simulation
-    from llmecon.evaluation import Evaluation
+    from llmecon.engine.results import Evaluation
     from llmecon.scenario import Scenario
 
 F = NDArray[np.float64]
@@ -69,25 +75,13 @@ def _mean_months(x: Any, months: int) -> F:
 
 
 def short_usd(x: float) -> str:
-    """``$1.23M``, ``$350k``, ``$12``."""
-    if not np.isfinite(x):
-        return "-"
-    sign, a = ("-" if x < 0 else ""), abs(x)
-    if a >= 1e9:
-        return f"{sign}${a / 1e9:,.3g}B"
-    if a >= 1e6:
-        return f"{sign}${a / 1e6:,.3g}M"
-    if a >= 1e3:
-        return f"{sign}${a / 1e3:,.3g}k"
-    return f"{sign}${a:,.3g}"
+    """``$1.23M``, ``$350k``, ``$12``, ``−$1.2M`` (``llmecon.fmt.money_compact``)."""
+    return money_compact(x)
 
 
 def short_num(x: float) -> str:
-    a = abs(x)
-    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if a >= div:
-            return f"{x / div:,.3g}{suffix}"
-    return f"{x:,.3g}"
+    """``3.1M``, ``350k``, ``12`` (``llmecon.fmt.si``)."""
+    return si(x)
 
 
 # --------------------------------------------------------------------------- data
@@ -147,9 +141,6 @@ def volume_sweep(
     """Sweep ``workload.requests_per_month`` over base/span .. base*span (log-spaced) in ONE
     vectorised ``evaluate`` call, and find where the recommended option breaks even by NPV
     with the runner-up and every other ranked option (``analysis.breakeven``)."""
-    from llmecon.analysis._common import price_samples
-    from llmecon.analysis.breakeven import breakeven
-    from llmecon.evaluation import evaluate
 
     s = ev.scenario
     base = float(s.workload.requests_per_month)
@@ -207,11 +198,9 @@ def tornado_data(
 ) -> TornadoData | None:
     """The tornado of the NPV gap between the two cheapest options (or, with one option,
     of its NPV), from ``analysis.sensitivity``."""
-    from llmecon.analysis._common import fmt_value
-    from llmecon.analysis.sensitivity import sensitivity
 
     if sens is None:
-        sens = sensitivity(ev.scenario)
+        sens = sensitivity(ev.scenario, ev=ev)
     tor: Tornado | None = sens.difference
     title = (
         f"What moves the NPV gap {sens.option_a} − {sens.option_b} (below 0: {sens.option_a} is cheaper)"
@@ -258,23 +247,12 @@ def monte_carlo(
     scenario: Scenario, samples: int = MC_SAMPLES, seed: int = MC_SEED
 ) -> MonteCarlo | None:
     """Monte Carlo over the scenario's ``uncertainty:`` section; None without one."""
-    from llmecon.analysis._common import price_samples
-    from llmecon.analysis.uncertainty import CHUNK, draw, parse_uncertainty, simulate
 
     if not scenario.uncertainty:
         return None
-    sim = simulate(scenario, samples, seed)
-    values = draw(parse_uncertainty(scenario), samples, seed)
-    npv_parts, feas_parts, names = [], [], []
-    for start in range(0, samples, CHUNK):
-        stop = min(start + CHUNK, samples)
-        p = price_samples(scenario, {k: v[start:stop] for k, v in values.items()}, n=stop - start)
-        npv_parts.append(p.npv)
-        feas_parts.append(p.feasible)
-        names = p.names
-    return MonteCarlo(
-        sim, names, np.concatenate(npv_parts, axis=1), np.concatenate(feas_parts, axis=1)
-    )
+    sim = simulate(scenario, samples, seed, keep_samples=True)
+    assert sim.draws is not None
+    return MonteCarlo(sim, sim.draws.names, sim.draws.npv, sim.draws.feasible)
 
 
 # --------------------------------------------------------------------------- plotly figures
@@ -316,11 +294,13 @@ def cumulative_figure(ev: Evaluation) -> Any:
                 name=_label(o.name, o.feasible),
                 mode="lines",
                 line={"color": c[o.name], "dash": "solid" if o.feasible else "dot", "width": 2.5},
-                hovertemplate="%{fullData.name}<br>month %{x}: $%{y:,.0f}<extra></extra>",
+                hovertemplate="%{fullData.name}<br>month %{x}: "
+                + plotly_money()
+                + "<extra></extra>",
             )
         )
     fig.update_xaxes(title_text="month")
-    fig.update_yaxes(title_text="cumulative cost [USD]", tickprefix="$", tickformat="~s")
+    fig.update_yaxes(title_text="cumulative cost [USD]", tickformat=PLOTLY_MONEY_TICKFORMAT)
     return fig
 
 
@@ -338,11 +318,11 @@ def pillars_figure(ev: Evaluation) -> Any:
                 y=[data[o.name][p] for o in ev.options],
                 name=p,
                 marker_color=PILLAR_COLORS[p],
-                hovertemplate="%{x}<br>" + p + ": $%{y:,.0f}<extra></extra>",
+                hovertemplate="%{x}<br>" + p + ": " + plotly_money() + "<extra></extra>",
             )
         )
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(title_text="total over the horizon [USD]", tickprefix="$", tickformat="~s")
+    fig.update_yaxes(title_text="total over the horizon [USD]", tickformat=PLOTLY_MONEY_TICKFORMAT)
     return fig
 
 
@@ -368,7 +348,8 @@ def volume_figure(ev: Evaluation, sweep: VolumeSweep | None = None) -> Any:
                     mode="lines",
                     line={"color": c[name], "dash": "solid" if feasible else "dot", "width": 2.5},
                     hovertemplate="%{fullData.name}<br>%{x:,.3s} requests/month: "
-                    "$%{y:,.0f}<extra></extra>",
+                    + plotly_money()
+                    + "<extra></extra>",
                 )
             )
     if sw.crossings:
@@ -396,9 +377,7 @@ def volume_figure(ev: Evaluation, sweep: VolumeSweep | None = None) -> Any:
     fig.update_yaxes(
         type="log",
         title_text="NPV [USD] (log scale)",
-        tickprefix="$",
-        tickformat="~s",
-        showtickprefix="all",
+        tickformat=PLOTLY_MONEY_TICKFORMAT,
     )
     return fig
 
@@ -423,7 +402,7 @@ def tornado_figure(ev: Evaluation, data: TornadoData | None = None) -> Any:
                 orientation="h",
                 name=f"parameter at {end}",
                 marker_color=color,
-                hovertemplate=f"%{{y}}<br>at {end}: $%{{x:,.0f}} from base<extra></extra>",
+                hovertemplate=f"%{{y}}<br>at {end}: {plotly_money('x')} from base<extra></extra>",
             )
         )
     fig.add_vline(x=t.base, line={"color": "#333", "width": 1})
@@ -434,7 +413,7 @@ def tornado_figure(ev: Evaluation, data: TornadoData | None = None) -> Any:
         height=max(360, 120 + 32 * len(labels)),
         margin={"l": 20, "r": 30, "t": 60, "b": 60},
     )
-    fig.update_xaxes(title_text=f"{t.output} [USD]", tickprefix="$", tickformat="~s")
+    fig.update_xaxes(title_text=f"{t.output} [USD]", tickformat=PLOTLY_MONEY_TICKFORMAT)
     fig.update_yaxes(automargin=True)
     return fig
 
@@ -465,5 +444,5 @@ def distributions_figure(ev: Evaluation, mc: MonteCarlo | None = None) -> Any:
             )
         )
     fig.update_layout(showlegend=False)
-    fig.update_yaxes(title_text="NPV [USD]", tickprefix="$", tickformat="~s")
+    fig.update_yaxes(title_text="NPV [USD]", tickformat=PLOTLY_MONEY_TICKFORMAT)
     return fig

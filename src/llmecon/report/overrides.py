@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from llmecon.engine import price_all
 from llmecon.scenario import Scenario
 
 #: Option and training fields that describe the choice, not a replaceable number.
@@ -134,7 +135,6 @@ def _unset(s: Scenario, paths: list[str]) -> Scenario:
 
 def _used(s: Scenario) -> tuple[dict[str, float], dict[str, str]] | None:
     """Base values the engine read, and where each came from; None if pricing fails."""
-    from llmecon.evaluation import price_all
 
     try:
         inputs, _, _ = price_all(s)

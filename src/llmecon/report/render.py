@@ -8,7 +8,6 @@ overrides); ``render_html``, ``render_markdown`` and ``report_json`` lay the sam
 
 from __future__ import annotations
 
-import math
 import re
 import time
 from dataclasses import dataclass
@@ -21,13 +20,19 @@ from urllib.parse import quote
 
 import numpy as np
 
-from llmecon.report import charts
+from llmecon import __version__, fmt
+from llmecon.analysis._common import fmt_value
+from llmecon.analysis.breakeven import breakeven_report
+from llmecon.analysis.sensitivity import sensitivity
+from llmecon.engine import evaluate
+from llmecon.engine.results import clean as _clean
+from llmecon.report import charts, svg
 from llmecon.report.overrides import Override, overrides_applied
 
 if TYPE_CHECKING:
     from llmecon.analysis.breakeven import BreakEvenReport
     from llmecon.analysis.sensitivity import Sensitivity
-    from llmecon.evaluation import Evaluation
+    from llmecon.engine.results import Evaluation
     from llmecon.scenario import Scenario
 
 #: Sections of every document, in order: (anchor id, heading).
@@ -72,16 +77,13 @@ def collect(
     scenario: Scenario, samples: int = charts.MC_SAMPLES, seed: int = charts.MC_SEED
 ) -> ReportContext:
     """Evaluate ``scenario`` and run every analysis the report shows."""
-    from llmecon.analysis.breakeven import breakeven_report
-    from llmecon.analysis.sensitivity import sensitivity
-    from llmecon.evaluation import evaluate
 
     t0 = time.perf_counter()
     ev = evaluate(scenario)
     sweep = charts.volume_sweep(ev)
     ranking = ev.recommendation.ranking
     be = breakeven_report(scenario, ranking[0], ranking[1]) if len(ranking) >= 2 else None
-    sens = sensitivity(scenario) if len(scenario.options) >= 1 else None
+    sens = sensitivity(scenario, ev=ev) if len(scenario.options) >= 1 else None
     tor = charts.tornado_data(ev, sens) if sens is not None else None
     mc = charts.monte_carlo(scenario, samples, seed)
     ov = overrides_applied(scenario)
@@ -95,11 +97,7 @@ def _m(x: Any) -> float:
     return float(np.mean(np.asarray(x, dtype=float)))
 
 
-def money(x: float | None) -> str:
-    """``$1,234`` from $100, ``$12.34`` below; ``-`` for none."""
-    if x is None or not math.isfinite(x):
-        return "-"
-    return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}"
+money = fmt.money  # ``$1,234`` from $100, ``$12.34`` below, ``−$1,234``; ``-`` for none
 
 
 def highlights(ctx: ReportContext) -> list[str]:
@@ -166,7 +164,7 @@ def option_rows(ev: Evaluation) -> tuple[list[str], list[list[str]]]:
                     [
                         "-"
                         if o.per_successful_task_usd is None
-                        else f"${_m(o.per_successful_task_usd):,.4g}"
+                        else fmt.money_sig(_m(o.per_successful_task_usd), 4)
                     ]
                     if quality
                     else []
@@ -245,7 +243,6 @@ _KEY_ORDER = ("low", "mode", "high", "mean", "sd", "median", "sigma", "values", 
 
 def _uncertain_params(ctx: ReportContext) -> list[str]:
     """One line per sampled parameter: path, distribution and its parameters."""
-    from llmecon.analysis._common import fmt_value
 
     if ctx.mc is None:
         return []
@@ -306,8 +303,6 @@ def render_html(ctx: ReportContext) -> str:
     import plotly
     from plotly.offline import get_plotlyjs
 
-    from llmecon import __version__
-
     ev = ctx.ev
     r = ev.recommendation
     s = ev.scenario
@@ -349,8 +344,8 @@ def render_html(ctx: ReportContext) -> str:
     parts.append(
         _section(
             "volume",
-            f"<p>NPV of each option as first-month volume varies from {charts.short_num(sw.x[0])} "
-            f"to {charts.short_num(sw.x[-1])} requests/month (one vectorised evaluation of "
+            f"<p>NPV of each option as first-month volume varies from {fmt.si(sw.x[0])} "
+            f"to {fmt.si(sw.x[-1])} requests/month (one vectorised evaluation of "
             f"{sw.x.size} volumes, log scales); diamonds mark where the recommended option "
             "costs the same as another option.</p>"
             + _fig_html(charts.volume_figure(ev, sw), "chart-volume")
@@ -500,7 +495,6 @@ def _md_list(items: list[str], raw: bool = False) -> str:
 
 def svg_charts(ctx: ReportContext) -> dict[str, str]:
     """Section id -> SVG text of its chart (same data as the HTML charts)."""
-    from llmecon.report import svg
 
     ev = ctx.ev
     c = charts.colors(ev)
@@ -521,7 +515,7 @@ def svg_charts(ctx: ReportContext) -> dict[str, str]:
         ],
         "month",
         "cumulative cost [USD]",
-        charts.short_usd,
+        fmt.money_compact,
     )
     sw = ctx.sweep
     volume_lines = []
@@ -536,11 +530,11 @@ def svg_charts(ctx: ReportContext) -> dict[str, str]:
         volume_lines,
         "requests in month 1 [requests/month]",
         "NPV [USD]",
-        charts.short_usd,
-        charts.short_num,
+        fmt.money_compact,
+        fmt.si,
         log_x=True,
         log_y=True,
-        markers=[(x, y, f"{charts.short_num(x)}/month") for x, y, _, _ in sw.crossings],
+        markers=[(x, y, f"{fmt.si(x)}/month") for x, y, _, _ in sw.crossings],
         vline=(sw.base, "scenario"),
     )
     pt = charts.pillar_totals(ev)
@@ -549,12 +543,12 @@ def svg_charts(ctx: ReportContext) -> dict[str, str]:
         [o.name for o in ev.options],
         [(p, [pt[o.name][p] for o in ev.options], charts.PILLAR_COLORS[p]) for p in charts.PILLARS],
         "total over the horizon [USD]",
-        charts.short_usd,
+        fmt.money_compact,
     )
     if ctx.tornado is not None:
         t = ctx.tornado
         out["sensitivity"] = svg.tornado(
-            t.title, t.labels, t.base, t.at_low, t.at_high, f"{t.output} [USD]", charts.short_usd
+            t.title, t.labels, t.base, t.at_low, t.at_high, f"{t.output} [USD]", fmt.money_compact
         )
     if ctx.mc is not None and ctx.mc.feasible.any():  # nothing to draw when none is feasible
         m = ctx.mc
@@ -570,7 +564,7 @@ def svg_charts(ctx: ReportContext) -> dict[str, str]:
             stats,
             [c.get(m.names[i], "#333") for i in keep],
             "NPV [USD]",
-            charts.short_usd,
+            fmt.money_compact,
         )
     return out
 
@@ -676,7 +670,6 @@ def render_markdown(ctx: ReportContext, files_dir: str) -> tuple[str, dict[str, 
 
 def report_json(ctx: ReportContext) -> dict[str, Any]:
     """The evaluation's JSON plus ``breakeven``, ``sensitivity``, ``simulate``, ``overrides``."""
-    from llmecon.report.data import _clean
 
     data = ctx.ev.to_dict()
     data["breakeven"] = None if ctx.breakeven is None else _clean(ctx.breakeven.to_dict())

@@ -10,14 +10,12 @@ framework's questions (volume, predictability, latency, privacy) are answered fo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-if TYPE_CHECKING:
-    from llmecon.evaluation import Evaluation, OptionResult, Recommendation
-    from llmecon.scenario import Scenario
+from llmecon.engine.results import Evaluation, OptionResult, Recommendation
+from llmecon.scenario import Scenario
 
 
 def _usd(x: float) -> str:
@@ -35,9 +33,7 @@ def _m(x: object) -> float:
     return float(np.mean(np.asarray(x, dtype=float)))
 
 
-def ranks_by_quality(
-    scenario: Scenario, qualities: Sequence[float | None], requests: float
-) -> bool:
+def ranks_by_quality(scenario: Scenario, qualities: Sequence[object], requests: float) -> bool:
     """The ranking rule shared by the recommendation, Monte Carlo and sensitivity: rank by
     NPV per successful task when every feasible option (``qualities``) has a measured
     quality, there is traffic, and failures are not already priced in the NPV."""
@@ -142,8 +138,7 @@ def _questions(ev: Evaluation) -> dict[str, str]:
 
 
 def recommend(ev: Evaluation) -> Recommendation:
-    from llmecon.evaluation import Recommendation
-
+    """The recommendation of a scalar evaluation (one point)."""
     feasible = [o for o in ev.options if o.feasible]
     infeasible = {o.name: o.infeasible_reasons for o in ev.options if not o.feasible}
     failures_priced = ev.scenario.organisation.cost_per_failure_usd > 0

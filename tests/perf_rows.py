@@ -1,4 +1,8 @@
-"""Map the published serving benchmarks onto ``llmecon.perf.inference`` (shared by the scripts).
+"""Map the published serving benchmarks onto ``llmecon.perf.inference``.
+
+Shared by ``tests/test_perf_validation.py`` (error floors on the TEST rows) and the scripts
+``benchmarks/validate.py`` and ``benchmarks/calibrate.py``, which import it as
+``tests.perf_rows`` (the tests never import from ``benchmarks/``).
 
 ``load_rows`` reads ``benchmarks/data/serving_benchmarks.csv`` and builds one vectorised
 ``Replica`` (array fields, one entry per usable row); ``predict`` evaluates every row in the
@@ -41,9 +45,9 @@ from llmecon.perf.replica import DEFAULT_RESERVE_BYTES_PER_GPU, build_replica
 
 F = NDArray[np.float64]
 
-DATA = Path(__file__).resolve().parent / "data"
+#: ``benchmarks/data`` of this repository.
+DATA = Path(__file__).resolve().parents[1] / "benchmarks" / "data"
 BENCHMARKS_CSV = DATA / "serving_benchmarks.csv"
-PEERS_CSV = DATA / "peer_predictions.csv"
 
 #: Split rule, printed by the scripts.
 SPLIT_RULE = "TEST if the 0-based CSV row position i has i % 3 == 2, else CALIBRATION"
@@ -93,7 +97,8 @@ class Rows:
         return len(self.ids)
 
 
-def _num(text: str) -> float:
+def num(text: str) -> float:
+    """A CSV cell as a number; nan when blank."""
     return float(text) if text.strip() else float("nan")
 
 
@@ -124,7 +129,7 @@ def load_rows(path: Path = BENCHMARKS_CSV) -> Rows:
         keep.append(r)
         splits.append(split_of(index))
     replica = inf.Replica(**{k: np.asarray(v) for k, v in fields.items()})
-    ttft = np.array([_num(r["ttft_ms"]) for r in keep])
+    ttft = np.array([num(r["ttft_ms"]) for r in keep])
     mode = np.array([r["mode"] for r in keep])
     ttft = np.where(mode == "max_throughput", np.nan, ttft)
     return Rows(
@@ -134,14 +139,14 @@ def load_rows(path: Path = BENCHMARKS_CSV) -> Rows:
         mode=mode,
         split=np.array(splits),
         replica=replica,
-        input_tokens=np.array([_num(r["input_tokens"]) for r in keep]),
-        output_tokens=np.array([_num(r["output_tokens"]) for r in keep]),
-        concurrency=np.array([_num(r["concurrency"]) for r in keep]),
-        request_rate=np.array([_num(r["request_rate"]) for r in keep]),
+        input_tokens=np.array([num(r["input_tokens"]) for r in keep]),
+        output_tokens=np.array([num(r["output_tokens"]) for r in keep]),
+        concurrency=np.array([num(r["concurrency"]) for r in keep]),
+        request_rate=np.array([num(r["request_rate"]) for r in keep]),
         measured={
-            "throughput": np.array([_num(r["output_tokens_per_s"]) for r in keep]),
+            "throughput": np.array([num(r["output_tokens_per_s"]) for r in keep]),
             "ttft": ttft,
-            "itl": np.array([_num(r["itl_ms"]) for r in keep]),
+            "itl": np.array([num(r["itl_ms"]) for r in keep]),
         },
         skipped=skipped,
     )
@@ -210,18 +215,3 @@ def summarize(err: F) -> Summary:
     return Summary(
         int(e.size), float(np.median(a)), float(np.percentile(a, 90)), float(np.median(e))
     )
-
-
-def load_peers(path: Path = PEERS_CSV) -> dict[str, dict[str, Mapping[str, float]]] | None:
-    """Peer predictions as ``{peer: {id: {metric: value}}}``; ``None`` if the file is absent."""
-    if not path.exists():
-        return None
-    out: dict[str, dict[str, Mapping[str, float]]] = {}
-    with path.open(encoding="utf-8") as fh:
-        for r in csv.DictReader(fh):
-            out.setdefault(r["peer"], {})[r["id"]] = {
-                "throughput": _num(r["output_tokens_per_s"]),
-                "ttft": _num(r["ttft_ms"]),
-                "itl": _num(r["itl_ms"]),
-            }
-    return out

@@ -1,36 +1,24 @@
-"""CLI commands of the decision analyses: ``breakeven``, ``sensitivity``, ``simulate``.
+"""The decision analyses: ``breakeven``, ``sensitivity``, ``simulate``.
 
-Registered on the main app by ``register(app)``. Human output is rich tables; ``--json``
-prints the analysis's ``to_dict()`` (shapes documented in the README section "Decision
-analysis JSON"). Input errors print one ``error:`` line per problem to stderr and exit with
-status 2.
+Human output is rich tables; ``--json`` prints the analysis's ``to_dict()`` (shapes documented
+in the README section "Decision analysis JSON"). Input errors print one ``error:`` line per
+problem to stderr and exit with status 2.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from llmecon.analysis._common import fmt_value
-from llmecon.cli_common import console, friendly_errors, money
-from llmecon.scenario import load_scenario
+from llmecon.cli.output import console, friendly_errors, print_json, table
+from llmecon.fmt import money
 
 #: Sample counts above which ``simulate`` shows a progress bar. [-]
 PROGRESS_ABOVE = 20_000
 
-
-def _console(c: Console | None) -> Console:
-    return c or console()
-
-
-def _print_json(data: dict[str, Any]) -> None:
-    typer.echo(json.dumps(data, indent=2, allow_nan=False))
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def breakeven_cmd(
@@ -45,8 +33,7 @@ def breakeven_cmd(
             "--on", help="Parameter path to sweep (default: workload.requests_per_month)."
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    console: Console | None = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Where two options cost the same, and the month their cumulative costs cross.
 
@@ -55,41 +42,51 @@ def breakeven_cmd(
 
     Example: llmecon breakeven examples/classification.yaml --between qwen-1.5b-slm gpt-4o
     """
+    from rich.markup import escape
+
+    from llmecon.analysis._common import fmt_value
     from llmecon.analysis.breakeven import breakeven_report
+    from llmecon.scenario import load_scenario
 
     with friendly_errors():
         s = load_scenario(scenario)
         a, b = between if between else (None, None)
         report = breakeven_report(s, a, b, on)
     if as_json:
-        _print_json(report.to_dict())
+        print_json(report.to_dict())
         return
-    out = _console(console)
-    out.print(f"[bold]Break-even: {report.option_a} vs {report.option_b}[/bold]")
-    t = Table("parameter", "metric", "searched range", "crossings", "cheaper at base")
+    out = console()
+    out.print(f"[bold]Break-even: {escape(report.option_a)} vs {escape(report.option_b)}[/bold]")
+    t = table(
+        "parameter",
+        "metric",
+        "searched range",
+        "crossings",
+        "cheaper at base",
+        names=("parameter", "metric", "searched range", "crossings", "cheaper at base"),
+    )
     for r in report.results:
         xs = ", ".join(
             f"{fmt_value(r.parameter, c.value)} ({c.cheaper_above} above)" for c in r.crossings
         )
         t.add_row(
-            r.parameter,
+            escape(r.parameter),
             r.metric,
             f"{fmt_value(r.parameter, r.low)} – {fmt_value(r.parameter, r.high)} ({r.scale})",
-            xs or "none",
-            r.base_cheaper or "tie",
+            escape(xs or "none"),
+            escape(r.base_cheaper or "tie"),
         )
     out.print(t)
     for r in report.results:
-        out.print(f"• {r.explain()}")
+        out.print(f"• {escape(r.explain())}")
     if report.crossover is not None:
-        out.print(f"• {report.crossover.explain()}")
+        out.print(f"• {escape(report.crossover.explain())}")
 
 
 def sensitivity_cmd(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     top: Annotated[int, typer.Option("--top", help="Rows per tornado.")] = 12,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    console: Console | None = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Swing every input one at a time and rank what moves the answer (tornado data).
 
@@ -97,18 +94,22 @@ def sensitivity_cmd(
 
     Example: llmecon sensitivity examples/internal_assistant.yaml --json
     """
+    from rich.markup import escape
+
+    from llmecon.analysis._common import fmt_value
     from llmecon.analysis.sensitivity import sensitivity
+    from llmecon.scenario import load_scenario
 
     with friendly_errors():
         s = load_scenario(scenario)
         result = sensitivity(s)
     if as_json:
-        _print_json(result.to_dict())
+        print_json(result.to_dict())
         return
-    out = _console(console)
+    out = console()
     d = result.difference
     if d is not None:
-        t = Table(
+        t = table(
             "parameter",
             "low",
             "high",
@@ -117,34 +118,39 @@ def sensitivity_cmd(
             "at high",
             "swing",
             "flips?",
-            title=f"Tornado of the NPV gap (base {money(d.base_usd)}; below 0: {result.option_a} wins)",
+            title=escape(
+                f"Tornado of the NPV gap (base {money(d.base_usd)}; "
+                f"below 0: {result.option_a} wins)"
+            ),
+            names=("parameter", "range from", "flips?"),
         )
         for sw in d.swings[:top]:
             t.add_row(
-                sw.parameter,
+                escape(sw.parameter),
                 fmt_value(sw.parameter, sw.low),
                 fmt_value(sw.parameter, sw.high),
-                sw.source,
+                escape(sw.source),
                 money(sw.at_low_usd),
                 money(sw.at_high_usd),
                 money(sw.swing_usd),
                 "yes" if sw.flips else "",
             )
         out.print(t)
-    t = Table(
+    t = table(
         "option",
         "base NPV",
         "largest swings (parameter: low → high NPV)",
         title="NPV tornado per option",
+        names=("option", "largest swings (parameter: low → high NPV)"),
     )
     for name, tor in result.options.items():
         lines = [
-            f"{sw.parameter}: {money(sw.at_low_usd)} → {money(sw.at_high_usd)}"
+            escape(f"{sw.parameter}: {money(sw.at_low_usd)} → {money(sw.at_high_usd)}")
             for sw in tor.swings[:3]
         ]
-        t.add_row(name, money(tor.base_usd), "\n".join(lines))
+        t.add_row(escape(name), money(tor.base_usd), "\n".join(lines))
     out.print(t)
-    out.print(f"• {result.explain()}")
+    out.print(f"• {escape(result.explain())}")
     out.print(
         f"• {len(result.parameters)} parameters swung (default ±{result.default_swing:.0%} where the "
         f"uncertainty section gives no range); {len(result.skipped)} left out"
@@ -157,8 +163,7 @@ def simulate_cmd(
     ],
     samples: Annotated[int, typer.Option("--samples", "-n", help="Monte Carlo samples.")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same result).")] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    console: Console | None = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Monte Carlo over the uncertainty section: cost percentiles and P(cheapest).
 
@@ -166,12 +171,16 @@ def simulate_cmd(
 
     Example: llmecon simulate examples/support_bot.yaml --samples 100000 --seed 7
     """
-    from llmecon.analysis.uncertainty import simulate
+    from rich.markup import escape
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    out = _console(console)
+    from llmecon.analysis.uncertainty import simulate
+    from llmecon.scenario import load_scenario
+
+    out = console()
     with friendly_errors():
         s = load_scenario(scenario)
-        if samples > PROGRESS_ABOVE and not as_json:
+        if samples > PROGRESS_ABOVE and not as_json and out.is_terminal:
             with Progress(
                 TextColumn("simulating"),
                 BarColumn(),
@@ -187,9 +196,9 @@ def simulate_cmd(
         else:
             result = simulate(s, samples, seed)
     if as_json:
-        _print_json(result.to_dict())
+        print_json(result.to_dict())
         return
-    t = Table(
+    t = table(
         "option",
         "NPV P10",
         "NPV P50",
@@ -198,10 +207,11 @@ def simulate_cmd(
         "P(feasible)",
         "P(cheapest)",
         title=f"Monte Carlo, {result.samples:,} samples, seed {result.seed} ({result.seconds:.2f} s)",
+        names=("option",),
     )
     for o in result.options:
         t.add_row(
-            o.name,
+            escape(o.name),
             money(o.npv_usd.p10),
             money(o.npv_usd.p50),
             money(o.npv_usd.p90),
@@ -210,36 +220,6 @@ def simulate_cmd(
             f"{o.p_cheapest:.1%}",
         )
     out.print(t)
-    out.print(f"• {result.explain()}")
+    out.print(f"• {escape(result.explain())}")
     for note in result.notes:
-        out.print(f"• note: {note}")
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``breakeven``, ``sensitivity`` and ``simulate`` to a Typer app."""
-    app.command("breakeven")(_no_console(breakeven_cmd))
-    app.command("sensitivity")(_no_console(sensitivity_cmd))
-    app.command("simulate")(_no_console(simulate_cmd))
-
-
-def _no_console(fn: Any) -> Any:
-    """The command without its ``console`` parameter (which Typer cannot parse)."""
-    import functools
-    import inspect
-    import typing
-
-    hints = typing.get_type_hints(fn, include_extras=True)
-    sig = inspect.signature(fn)
-    params = [
-        p.replace(annotation=hints.get(name, p.annotation))
-        for name, p in sig.parameters.items()
-        if name != "console"
-    ]
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return fn(*args, **kwargs)
-
-    wrapper.__signature__ = sig.replace(parameters=params, return_annotation=None)  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {p.name: p.annotation for p in params}
-    return wrapper
+        out.print(f"• note: {escape(note)}")

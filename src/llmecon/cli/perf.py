@@ -1,0 +1,176 @@
+"""``llmecon perf``: predict one replica's throughput, time to first token and inter-token
+latency (the roofline model of ``llmecon.perf.inference``)."""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from llmecon.cli.output import console, fail, friendly_errors, print_json, table
+
+
+class Prec(StrEnum):
+    bf16 = "bf16"
+    fp16 = "fp16"
+    fp8 = "fp8"
+    int8 = "int8"
+    int4 = "int4"
+
+
+def perf(
+    model: Annotated[str, typer.Option("--model", help="Catalog model, e.g. Llama-3.1-8B.")],
+    gpu: Annotated[str, typer.Option("--gpu", help="Catalog GPU, e.g. H100-SXM-80GB.")],
+    input_tokens: Annotated[float, typer.Option("--input-tokens", min=1, help="Prompt tokens.")],
+    output_tokens: Annotated[
+        float, typer.Option("--output-tokens", min=1, help="Generated tokens.")
+    ],
+    gpus: Annotated[
+        int, typer.Option("--gpus", min=1, max=64, help="GPUs in one tensor-parallel replica.")
+    ] = 1,
+    precision: Annotated[Prec, typer.Option("--precision", help="Weight precision.")] = Prec.bf16,
+    concurrency: Annotated[
+        float | None,
+        typer.Option("--concurrency", min=1, help="Requests in flight."),
+    ] = None,
+    request_rate: Annotated[
+        float | None, typer.Option("--request-rate", min=0, help="Arrivals (req/s).")
+    ] = None,
+    max_throughput: Annotated[
+        bool, typer.Option("--max-throughput", help="Saturated batch.")
+    ] = False,
+    ttft_ms: Annotated[
+        float | None, typer.Option("--ttft-ms", min=0, help="TTFT target (ms).")
+    ] = None,
+    itl_ms: Annotated[
+        float | None, typer.Option("--itl-ms", min=0, help="ITL target (ms).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Predict throughput and latency of one replica.
+
+    Example: llmecon perf --model Llama-3.1-8B --gpu H100 --input-tokens 1000 --output-tokens 200 --concurrency 32 --json
+    """
+    given = [
+        flag
+        for flag, on in (
+            ("--concurrency", concurrency is not None),
+            ("--request-rate", request_rate is not None),
+            ("--max-throughput", max_throughput),
+            ("--ttft-ms/--itl-ms", ttft_ms is not None or itl_ms is not None),
+        )
+        if on
+    ]
+    if len(given) > 1:
+        fail(
+            [
+                f"{', '.join(given)}: more than one operating point; give one of --concurrency, "
+                "--request-rate, --max-throughput, or the targets --ttft-ms/--itl-ms"
+            ]
+        )
+    title, out = predict(
+        model,
+        gpu,
+        input_tokens,
+        output_tokens,
+        gpus,
+        precision.value,
+        concurrency,
+        request_rate,
+        ttft_ms,
+        itl_ms,
+    )
+    if as_json:
+        print_json(out)
+        return
+    from rich.markup import escape
+
+    t = table("metric", "value", title=escape(title), names=("metric",))
+    for k, v in out.items():
+        t.add_row(k, escape(str(v)))
+    console().print(t)
+
+
+def predict(
+    model: str,
+    gpu: str,
+    input_tokens: float,
+    output_tokens: float,
+    gpus: int,
+    precision: str,
+    concurrency: float | None,
+    request_rate: float | None,
+    ttft_ms: float | None,
+    itl_ms: float | None,
+) -> tuple[str, dict[str, Any]]:
+    """A title and the ``perf --json`` dict for one operating point: the given
+    concurrency, request rate or latency targets, else the saturated batch."""
+    from llmecon.catalog import resolve_gpu, resolve_model
+    from llmecon.perf import inference as inf
+    from llmecon.perf.replica import build_replica
+
+    with friendly_errors("--model"):
+        m = resolve_model(model)
+    with friendly_errors("--gpu"):
+        g = resolve_gpu(gpu)
+    replica, fit = build_replica(m, g, precision, gpus)
+    eff = inf.Efficiency()
+    b = float(inf.max_batch(replica, input_tokens, output_tokens, eff)) if fit.fits else 0.0
+    title = f"{m.name} on {gpus} x {g.name} ({precision})"
+    out: dict[str, Any] = {
+        "model": m.name,
+        "gpu": g.name,
+        "gpus": gpus,
+        "precision": precision,
+        "fits": fit.fits,
+        "fit": fit.explain(gpus, g.name),
+        "max_batch": int(b),
+    }
+    if not fit.fits:
+        out.update(
+            output_tokens_per_s=0.0,
+            total_tokens_per_s=0.0,
+            requests_per_s=0.0,
+            ttft_ms=None,
+            itl_ms=None,
+            bottleneck="memory capacity",
+        )
+        return title, out
+    if concurrency is not None:
+        p = inf.at_concurrency(replica, concurrency, input_tokens, output_tokens, eff)
+        mode = "concurrency"
+    elif request_rate is not None:
+        p = inf.at_request_rate(replica, request_rate, input_tokens, output_tokens, eff)
+        mode = "request_rate"
+    elif ttft_ms is not None or itl_ms is not None:
+        p, ok = inf.at_slo(
+            replica,
+            input_tokens,
+            output_tokens,
+            (ttft_ms or math.inf) / 1e3,
+            (itl_ms or math.inf) / 1e3,
+            eff,
+        )
+        mode = "slo"
+        out["slo_met"] = bool(ok)
+    else:
+        p = inf.at_max_throughput(replica, input_tokens, output_tokens, eff)
+        mode = "max_throughput"
+
+    def f(x: Any) -> float | None:
+        return None if not math.isfinite(float(x)) else round(float(x), 3)
+
+    out.update(
+        mode=mode,
+        concurrency=f(p.concurrency),
+        output_tokens_per_s=f(p.output_tokens_per_s),
+        total_tokens_per_s=f(p.total_tokens_per_s),
+        requests_per_s=f(p.requests_per_s),
+        ttft_ms=f(p.ttft_s * 1e3),
+        itl_ms=f(p.itl_s * 1e3),
+        bottleneck="memory bandwidth" if bool(p.memory_bound) else "compute",
+        overloaded=bool(p.overloaded),
+    )
+    return title, out

@@ -1,0 +1,888 @@
+"""Resolve: one pass from the scenario, the catalogs and the defaults to per-kind input records.
+
+Every field of a record is a number or an array (an override makes it an array), and
+``Inputs.origins`` says where it came from. The pricing functions (``engine.api``,
+``engine.self_hosted``, ``engine.training``, ``engine.hybrid``) read only these records, so
+they never ask "which kind am I?" or where a number came from.
+
+Catalog look-ups live here: API prices (genai-prices), rate-limit tiers, GPU rental prices,
+model architectures, the engine's efficiency preset. A missing fact is an error that names the
+field to set, never a silent default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from statistics import median
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from llmecon import assumptions as A
+from llmecon.catalog import (
+    GPU,
+    ModelArch,
+    fact,
+    gpu_prices,
+    rate_limit,
+    resolve_gpu,
+    resolve_model,
+)
+from llmecon.catalog.api_prices import ApiPrice, api_price
+from llmecon.engine.inputs import Inputs
+from llmecon.errors import CatalogError
+from llmecon.perf import capacity as cap
+from llmecon.perf import training as tr
+from llmecon.perf.inference import ENGINE_PRESETS, Efficiency
+from llmecon.scenario import Option, Scenario, TrainingSpec
+
+F = NDArray[np.float64]
+PRICING_ROWS = {"on_demand": "on-demand", "reserved": "reserved-1y", "spot": "spot"}
+
+
+# --------------------------------------------------------------------------- outcome
+
+
+@dataclass
+class Outcome:
+    """What pricing learns besides money: why an option fails (everywhere, or at some
+    points), warnings, and the details that explain the numbers."""
+
+    shape: tuple[int, ...]
+    reasons: list[str] = field(default_factory=list)  # fail every point
+    sample_reasons: list[str] = field(default_factory=list)  # fail the points in ``bad``
+    warnings: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    bad: NDArray[np.bool_] = field(default_factory=lambda: np.zeros((), dtype=bool))
+
+    def __post_init__(self) -> None:
+        self.bad = np.zeros(self.shape, dtype=bool)
+
+    def fail_where(self, mask: ArrayLike, reason: str) -> None:
+        """Mark the points in ``mask`` infeasible; the reason is listed with the share of
+        points when only some fail."""
+        m = np.broadcast_to(np.asarray(mask, dtype=bool), self.shape)
+        if not m.any():
+            return
+        self.bad = self.bad | m
+        self.sample_reasons.append(
+            reason if m.all() else f"{reason} (in {m.mean():.0%} of samples)"
+        )
+
+    def per_point(self, x: ArrayLike) -> float | F:
+        """``x`` as one value per point: a float for a scalar evaluation, else an array of
+        the points' shape (never a mean over points)."""
+        a = np.asarray(x, dtype=float)
+        if not self.shape:
+            return float(a.reshape(-1)[0]) if a.ndim else float(a)
+        return np.array(np.broadcast_to(a, self.shape), dtype=float)
+
+
+# --------------------------------------------------------------------------- common record
+
+
+@dataclass
+class Upkeep:
+    """Observability and compliance, billed once per option (a hybrid's legs skip it)."""
+
+    traced_share: F  # [-]
+    observability_usd_per_month: F | None  # flat bill when the user gave one [USD/month]
+    langfuse_base_usd_per_month: F  # [USD/month]
+    langfuse_included_units: float  # [traces/month]
+    langfuse_overage_usd_per_100k: F  # [USD per 100k traces]
+    compliance_usd_per_year: F  # [USD/year]
+
+
+@dataclass
+class Common:
+    """Fields every option kind prices."""
+
+    name: str
+    kind: str
+    path: str  # 'options.<name>'
+    months: int
+    shape: tuple[int, ...]
+    as_leg: bool
+    requests: F  # (..., M) at this option's traffic share [requests/month]
+    hourly_weights: F  # (24,) or (..., 24), mean 1 [-]
+    discount_rate_annual: F  # [1/year]
+    engineer_usd_per_hour: F
+    engineering_weeks: F
+    eval_set_examples: F
+    eval_usd_per_example: F
+    time_to_deploy_weeks: F
+    cost_of_delay_usd_per_month: F
+    migration_every_months: F
+    migration_weeks: F
+    security_hours_per_month: F
+    ops_fte: F
+    ops_engineer_usd_per_year: F
+    network_storage_usd_per_month: F
+    quality: F | None  # [-]
+    cost_per_failure_usd: F
+    upkeep: Upkeep | None
+    input_tokens: F
+    output_tokens: F
+    cached_input_share: F
+    batch_share: F
+
+
+class _Reader:
+    """Reads one option's fields from ``Inputs`` (owner = the option, for its assumptions)."""
+
+    def __init__(self, inputs: Inputs, option: Option):
+        self.inp = inputs
+        self.o = option
+        self.p = f"options.{option.name}"
+
+    def get(self, field_: str, default: Any = None) -> F:
+        return self.inp.get(f"{self.p}.{field_}", default, owner=self.o.name)
+
+    def opt(self, field_: str) -> F:
+        return self.get(field_, A.option_default(self.o.kind, field_))
+
+    def org(self, field_: str) -> F:
+        return self.inp.get(
+            f"organisation.{field_}", lambda: A.organisation_default(field_), owner=self.o.name
+        )
+
+    def wl(self, field_: str) -> F:
+        return self.inp.get(f"workload.{field_}", owner="")
+
+
+def start_date(s: Scenario) -> dt.date:
+    return s.start_date or dt.date.today()
+
+
+def monthly_requests(inputs: Inputs) -> F:
+    """The workload's requests per month, computed once per ``Inputs``. [requests/month]"""
+    if "requests" not in inputs.memo:
+        inputs.memo["requests"] = cap.monthly_requests(
+            inputs.get("workload.requests_per_month"),
+            inputs.get("workload.monthly_growth"),
+            inputs.scenario.horizon_months,
+        )
+    return np.asarray(inputs.memo["requests"])
+
+
+def hourly_weights(inputs: Inputs) -> F:
+    """24 hourly weights with mean 1, (24,) or (..., 24) when swept. [-]"""
+    if "weights" in inputs.memo:
+        return np.asarray(inputs.memo["weights"])
+    w = inputs.scenario.workload
+    if w.hourly_weights is not None:
+        raw = np.stack(
+            np.broadcast_arrays(*[inputs.get(f"workload.hourly_weights.{h}") for h in range(24)]),
+            axis=-1,
+        )
+        total = raw.sum(axis=-1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            weights = np.where(total > 0, raw / total * 24.0, 1.0)
+    else:
+        weights = cap.hourly_weights_from_peak_ratio(inputs.get("workload.peak_to_average"))
+    inputs.memo["weights"] = weights
+    return np.asarray(weights)
+
+
+def resolve_common(
+    inputs: Inputs, option: Option, traffic_scale: float | F = 1.0, as_leg: bool = False
+) -> Common:
+    r = _Reader(inputs, option)
+    s = inputs.scenario
+    requests = monthly_requests(inputs)
+    scale = np.asarray(traffic_scale, dtype=float)
+    if scale.ndim:
+        requests = requests * scale[..., None]
+    elif float(scale) != 1.0:  # the shared curve itself at full traffic (memo keys; perf)
+        requests = requests * float(scale)
+    upkeep = None
+    if not as_leg:  # a hybrid prices tracing and compliance once, for both legs
+        obs = None
+        if s.organisation.observability_usd_per_month is not None:
+            obs = r.org("observability_usd_per_month")
+        else:
+            r.org("observability_usd_per_month")  # records the cited default
+        upkeep = Upkeep(
+            traced_share=r.org("traced_share"),
+            observability_usd_per_month=obs,
+            langfuse_base_usd_per_month=inputs.get(
+                "facts.langfuse_core_usd_per_month", fact("langfuse_core_usd_per_month").value
+            ),
+            langfuse_included_units=fact("langfuse_core_included_units").value,
+            langfuse_overage_usd_per_100k=inputs.get(
+                "facts.langfuse_overage_usd_per_100k_units",
+                fact("langfuse_overage_usd_per_100k_units").value,
+            ),
+            compliance_usd_per_year=r.org("compliance_usd_per_year"),
+        )
+    return Common(
+        name=option.name,
+        kind=option.kind,
+        path=r.p,
+        months=s.horizon_months,
+        shape=inputs.shape,
+        as_leg=as_leg,
+        requests=np.asarray(requests),
+        hourly_weights=hourly_weights(inputs),
+        discount_rate_annual=inputs.get("discount_rate_annual"),
+        engineer_usd_per_hour=r.org("engineer_usd_per_hour"),
+        engineering_weeks=r.opt("engineering_weeks"),
+        eval_set_examples=r.opt("eval_set_examples"),
+        eval_usd_per_example=r.opt("eval_usd_per_example"),
+        time_to_deploy_weeks=r.opt("time_to_deploy_weeks"),
+        cost_of_delay_usd_per_month=inputs.get("organisation.cost_of_delay_usd_per_month"),
+        migration_every_months=r.opt("migration_every_months"),
+        migration_weeks=r.opt("migration_weeks"),
+        security_hours_per_month=r.opt("security_hours_per_month"),
+        ops_fte=r.opt("ops_fte"),
+        ops_engineer_usd_per_year=r.org("ops_engineer_usd_per_year"),
+        network_storage_usd_per_month=r.opt("network_storage_usd_per_month"),
+        quality=r.get("quality") if option.quality is not None else None,
+        cost_per_failure_usd=inputs.get("organisation.cost_per_failure_usd"),
+        upkeep=upkeep,
+        input_tokens=r.wl("input_tokens"),
+        output_tokens=r.wl("output_tokens"),
+        cached_input_share=r.wl("cached_input_share"),
+        batch_share=r.wl("batch_share"),
+    )
+
+
+def residency_reasons(s: Scenario, option: Option, vendor_hosted: bool) -> list[str]:
+    """Why the scenario's data-residency rule rules ``option`` out (empty when it does not)."""
+    cons = s.constraints
+    p = f"options.{option.name}"
+    if cons.data_residency == "on_premises":
+        if vendor_hosted:
+            return ["data must stay on premises; a vendor API processes it off premises"]
+        if option.pricing != "on_prem":
+            return [
+                f"data must stay on premises; pricing '{option.pricing}' rents cloud GPUs (use pricing: on_prem)"
+            ]
+    elif cons.data_residency == "region" and vendor_hosted:
+        regions = [x.lower() for x in (option.regions or [])]
+        if not regions:
+            return [
+                f"data must stay in region '{cons.region}'; the vendor's processing regions are unknown "
+                f"(list them in {p}.regions)"
+            ]
+        if (cons.region or "").lower() not in regions:
+            return [
+                f"data must stay in region '{cons.region}'; vendor regions are {', '.join(option.regions or [])}"
+            ]
+    return []
+
+
+# --------------------------------------------------------------------------- API records
+
+
+@dataclass
+class RateLimits:
+    """The limits that apply to an API option (the user's and its published tier's)."""
+
+    limits: dict[str, F]  # rate_limit_rpm / _tpm / _input_tpm / _output_tpm -> limit
+    provisioned_usd_per_month: F | None  # None: passing a limit is infeasible
+
+
+@dataclass
+class ApiInputs:
+    """An ``api`` or ``hosted_open`` option, resolved."""
+
+    common: Common
+    input_per_mtok: F  # [USD per 1M tokens], long-context tier applied
+    output_per_mtok: F
+    cached_input_per_mtok: F
+    per_request_usd: F | float
+    batch_discount: F  # share off for batch requests [-]
+    inference_premium: F  # fine-tuned model price multiplier [-]
+    announced: tuple[F, F, F]  # per-month multipliers (input, output, cached) [-]
+    price_change_per_year: F  # [1/year]
+    rate_limits: RateLimits | None
+    fine_tune_training_tokens: F | None
+    fine_tune_usd_per_mtok: F | None
+    reasons: list[str]
+
+
+def _catalog_api(inputs: Inputs, option: Option, on: dt.date) -> ApiPrice | None:
+    """Register the catalog's prices as the values behind ``prices.*`` (user prices win; when
+    the user gives a ``prices`` block the catalog fills only the batch discount)."""
+    if option.model is None:
+        return None
+    p = f"options.{option.name}"
+    price = api_price(option.model, option.provider, on=on)
+    paths: dict[str, float] = {}
+    if option.prices is None:
+        paths["prices.input_per_mtok"] = price.input_per_mtok
+        paths["prices.output_per_mtok"] = price.output_per_mtok
+        if price.cached_input_per_mtok is not None:
+            paths["prices.cached_input_per_mtok"] = price.cached_input_per_mtok
+    if price.batch_input_per_mtok:
+        paths["prices.batch_discount"] = 1.0 - price.batch_input_per_mtok / price.input_per_mtok
+    for k, v in paths.items():
+        inputs.catalog.setdefault(f"{p}.{k}", (v, price.source))
+    cached = price.cached_input_per_mtok
+    inputs.source(
+        option.name,
+        f"{price.provider}/{price.model}: ${price.input_per_mtok:g} in, "
+        f"{'$' + format(cached, 'g') if cached is not None else 'no'} cached, "
+        f"${price.output_per_mtok:g} out per 1M tokens ({price.source}; as of {price.as_of})",
+    )
+    return price
+
+
+def _announced_changes(
+    inputs: Inputs, option: Option, price: ApiPrice | None, months: int, start: dt.date
+) -> tuple[F, F, F]:
+    """Per-month multipliers (input, output, cached input) for price changes the provider has
+    announced after the start date (genai-prices dated prices); ones when there are none or
+    the user gave the prices."""
+    ones = np.ones(months)
+    if price is None or not price.scheduled or option.prices is not None:
+        return ones, ones, ones
+    month_start = [start + dt.timedelta(days=30.4375 * m) for m in range(months)]
+    r_in, r_out, r_cached = ones.copy(), ones.copy(), ones.copy()
+    base_cached = price.cached_input_per_mtok or price.input_per_mtok
+    for when, p_in, p_out, p_cached in price.scheduled:
+        day = dt.date.fromisoformat(when)
+        hit = np.array([d >= day for d in month_start])
+        r_in[hit] = p_in / price.input_per_mtok
+        r_out[hit] = p_out / price.output_per_mtok
+        r_cached[hit] = (
+            p_cached if p_cached is not None else p_in * base_cached / price.input_per_mtok
+        ) / base_cached
+        if hit.any():
+            inputs.note(
+                option.name,
+                f"announced price change from {when}: ${p_in:g} in / ${p_out:g} out per 1M "
+                f"tokens (from month {int(np.argmax(hit))})",
+            )
+    return r_in, r_out, r_cached
+
+
+def _rate_limits(inputs: Inputs, option: Option) -> RateLimits | None:
+    r = _Reader(inputs, option)
+    keys = {k for k in ("rate_limit_rpm", "rate_limit_tpm") if getattr(option, k) is not None}
+    if option.rate_limit_tier is not None:
+        tier = rate_limit(option.rate_limit_tier, option.model or "")
+        published = {
+            "rate_limit_rpm": tier.rpm,
+            "rate_limit_tpm": tier.tpm,
+            "rate_limit_input_tpm": tier.input_tpm,
+            "rate_limit_output_tpm": tier.output_tpm,
+        }
+        for key, value in published.items():
+            if value is not None:
+                inputs.catalog.setdefault(f"{r.p}.{key}", (value, tier.source))
+                keys.add(key)
+        shown = ", ".join(
+            f"{k.removeprefix('rate_limit_')} {v:,.0f}" for k, v in published.items() if v
+        )
+        inputs.source(
+            option.name,
+            f"{tier.tier_id} limits for {tier.model}: {shown} ({tier.source}; as of {tier.as_of})",
+        )
+    if not keys:
+        inputs.note(
+            option.name,
+            f"rate limits not checked: set {r.p}.rate_limit_tier (e.g. openai-tier-3) or "
+            f"rate_limit_rpm / rate_limit_tpm",
+        )
+        return None
+    provisioned = None
+    if option.on_rate_limit == "provisioned" and option.provisioned_usd_per_month is not None:
+        provisioned = r.get("provisioned_usd_per_month")
+    return RateLimits({k: r.get(k) for k in sorted(keys)}, provisioned)
+
+
+def resolve_api(
+    inputs: Inputs, option: Option, traffic_scale: float | F = 1.0, as_leg: bool = False
+) -> ApiInputs:
+    r = _Reader(inputs, option)
+    s = inputs.scenario
+    start = start_date(s)
+    price = _catalog_api(inputs, option, start)
+    common = resolve_common(inputs, option, traffic_scale, as_leg)
+    p_in, p_out = r.get("prices.input_per_mtok"), r.get("prices.output_per_mtok")
+    cached_known = (
+        option.prices is not None and option.prices.cached_input_per_mtok is not None
+    ) or f"{r.p}.prices.cached_input_per_mtok" in inputs.catalog
+    if cached_known:
+        p_cached = r.get("prices.cached_input_per_mtok")
+    else:
+        # no cached price: cached tokens cost the input price (and follow it when swept)
+        inputs.note(
+            option.name, "no cached-input price known: cached tokens billed at the input price"
+        )
+        p_cached = p_in
+    if price is not None and price.tiers and option.prices is None:
+        threshold, t_in, t_out, t_cached = price.tiers[0]
+        # the tier follows the (possibly swept) prompt length, point by point
+        long = np.asarray(common.input_tokens > threshold)
+        if long.any():
+            base_cached = price.cached_input_per_mtok or price.input_per_mtok
+            p_in = np.where(long, p_in * (t_in / price.input_per_mtok), p_in)
+            p_out = np.where(long, p_out * (t_out / price.output_per_mtok), p_out)
+            p_cached = np.where(
+                long,
+                p_cached * ((t_cached or t_in * base_cached / price.input_per_mtok) / base_cached),
+                p_cached,
+            )
+            share = "" if long.all() else f" (at {long.mean():.0%} of points)"
+            inputs.note(
+                option.name,
+                f"prompts above {threshold} tokens{share}: long-context prices "
+                f"${t_in:g} in / ${t_out:g} out per 1M tokens",
+            )
+    # the batch discount applies wherever a (possibly swept) batch share is positive
+    batching = bool(np.any(common.batch_share > 0))
+    discount = r.get("prices.batch_discount", 0.0) if batching else np.asarray(0.0)
+    if (
+        batching
+        and (option.prices is None or option.prices.batch_discount is None)
+        and (price is None or not price.batch_input_per_mtok)
+    ):
+        inputs.note(option.name, "no batch price known: batch requests billed at standard prices")
+    ft_tokens = ft_price = None
+    if option.fine_tune is not None:
+        premium = r.get("fine_tune.inference_premium")
+        ft_tokens = r.get("fine_tune.training_tokens")
+        ft_price = r.get("fine_tune.usd_per_mtok_training")
+    else:
+        premium = np.asarray(1.0)
+    return ApiInputs(
+        common=common,
+        input_per_mtok=np.asarray(p_in),
+        output_per_mtok=np.asarray(p_out),
+        cached_input_per_mtok=np.asarray(p_cached),
+        per_request_usd=r.get("prices.per_request", 0.0) if option.prices else 0.0,
+        batch_discount=np.asarray(discount),
+        inference_premium=premium,
+        announced=_announced_changes(inputs, option, price, s.horizon_months, start),
+        price_change_per_year=r.opt("price_change_per_year"),
+        rate_limits=_rate_limits(inputs, option),
+        fine_tune_training_tokens=ft_tokens,
+        fine_tune_usd_per_mtok=ft_price,
+        reasons=residency_reasons(s, option, vendor_hosted=True),
+    )
+
+
+# --------------------------------------------------------------------------- self-hosted records
+
+
+def model_arch(option: Option) -> ModelArch:
+    """The option's catalog model, or its user-given architecture."""
+    if option.model is not None:
+        return resolve_model(option.model)
+    a = option.architecture or {}
+    need = [
+        "params_b",
+        "num_layers",
+        "hidden_size",
+        "num_attention_heads",
+        "num_kv_heads",
+        "head_dim",
+    ]
+    missing = [k for k in need if k not in a]
+    if missing:
+        raise CatalogError(
+            f"options.{option.name}.architecture: missing {', '.join(missing)}; give {', '.join(need)}"
+        )
+    return ModelArch(
+        name=option.name,
+        aliases=(),
+        hf_repo="",
+        family="custom",
+        total_params_b=a["params_b"],
+        active_params_b=a.get("active_params_b", a["params_b"]),
+        num_layers=int(a["num_layers"]),
+        hidden_size=int(a["hidden_size"]),
+        intermediate_size=None,
+        num_attention_heads=int(a["num_attention_heads"]),
+        num_kv_heads=int(a["num_kv_heads"]),
+        head_dim=int(a["head_dim"]),
+        vocab_size=0,
+        max_context=int(a.get("max_context", 0)),
+        num_experts=int(a.get("num_experts", 1)),
+        experts_per_token=int(a.get("experts_per_token", 1)),
+        moe_intermediate_size=None,
+        kv_lora_rank=int(a.get("kv_lora_rank", 0)),
+        rope_head_dim=int(a.get("rope_head_dim", 0)),
+        license="",
+        open_weights=True,
+        source="user-supplied architecture",
+        as_of="",
+        notes="",
+    )
+
+
+def catalog_gpu_price(
+    inputs: Inputs, owner: str, gpu: GPU, mode: str, provider: str | None
+) -> tuple[float, tuple[float, float]] | None:
+    """Median catalog price for ``gpu`` in a pricing mode (of ``provider`` if given), and its
+    range; the rows used are listed as sources of ``owner``."""
+    rows = gpu_prices(gpu.name, PRICING_ROWS[mode], provider)
+    if not rows:
+        return None
+    values = sorted(r.usd_per_gpu_hour for r in rows)
+    m = median(values)
+    who = ", ".join(sorted({r.provider for r in rows}))
+    dates = sorted({r.as_of for r in rows})
+    inputs.source(
+        owner,
+        f"{gpu.name} {PRICING_ROWS[mode]}: median ${m:.2f}/GPU-h of {len(rows)} catalog prices "
+        f"(${values[0]:.2f}-${values[-1]:.2f}; {who}; as of {', '.join(dates)})",
+    )
+    return m, (values[0], values[-1])
+
+
+#: Efficiency fields a scenario may set under ``efficiency:``, with the unit conversion from
+#: the scenario's unit to ``perf.inference.Efficiency``'s.
+EFFICIENCY_FIELDS: dict[str, tuple[str, float]] = {
+    "mbu": ("mbu", 1.0),
+    "mfu_decode": ("mfu_decode", 1.0),
+    "mfu_prefill": ("mfu_prefill", 1.0),
+    "step_overhead_ms": ("step_overhead_s", 1e-3),
+    "allreduce_latency_us": ("allreduce_latency_s", 1e-6),
+    "max_batch": ("max_batch", 1.0),
+    "kv_reserve_output": ("kv_reserve_output", 1.0),
+}
+
+
+def resolve_efficiency(inputs: Inputs, option: Option) -> Efficiency:
+    """The engine preset's efficiency factors, each overridable and sweepable at
+    ``options.<name>.efficiency.<field>``."""
+    preset = ENGINE_PRESETS[option.engine]
+    r = _Reader(inputs, option)
+    why = f"engine preset '{option.engine}' (perf.inference.ENGINE_PRESETS, fitted by benchmarks/calibrate.py)"
+    values: dict[str, Any] = {}
+    shown = []
+    for key, (attr, unit) in EFFICIENCY_FIELDS.items():
+        base = float(np.asarray(getattr(preset, attr))) / unit
+        inputs.catalog.setdefault(f"{r.p}.efficiency.{key}", (base, why))
+        v = r.get(f"efficiency.{key}")
+        values[attr] = float(v) * unit if v.ndim == 0 else v * unit
+        if option.efficiency is None or getattr(option.efficiency, key) is None:
+            shown.append(f"{key} {base:g}")
+    if shown:
+        inputs.note(
+            option.name,
+            f"{r.p}.efficiency: {', '.join(shown)} ({why}); set {r.p}.efficiency.<field> to override",
+        )
+    return Efficiency(**values)
+
+
+@dataclass
+class GpuPricing:
+    """How the option pays for GPUs, resolved for its pricing mode."""
+
+    mode: str  # on_demand | reserved | spot | on_prem
+    usd_per_gpu_hour: F | None = None  # on-demand [USD/GPU-hour]
+    reserved_usd_per_gpu_hour: F | None = None
+    spot_usd_per_gpu_hour: F | None = None
+    spot_interruption_overhead: F | None = None  # [-]
+    committed_gpus: F | None = None  # None: the always-on floor [GPU]
+    capex_usd_per_gpu: F | None = None  # [USD]
+    amortisation_years: F | None = None  # [years]
+    tdp_w: float | None = None  # [W]
+    pue: F | None = None
+    electricity_usd_per_kwh: F | None = None
+    colocation_usd_per_kw_month: F | None = None
+
+
+@dataclass
+class ServingInputs:
+    """A ``self_hosted`` or ``slm`` option, resolved."""
+
+    common: Common
+    model: ModelArch
+    gpu: GPU
+    precision: str
+    kv_precision: str | None
+    tp_candidates: tuple[int, ...]  # one entry when the user fixed gpus_per_replica
+    efficiency: Efficiency
+    ttft_s: F  # latency targets, inf when none [s]
+    itl_s: F
+    has_slo: bool
+    measured_requests_per_s: F | None
+    headroom: F  # [-]
+    min_replicas: float
+    max_replicas: float
+    autoscale: bool
+    ops_fte_per_100_gpus: F
+    pricing: GpuPricing
+    training: TrainingInputs | None
+    reasons: list[str]
+
+
+def _gpu_pricing(inputs: Inputs, option: Option, gpu: GPU, reasons: list[str]) -> GpuPricing:
+    r = _Reader(inputs, option)
+    mode = option.pricing
+    out = GpuPricing(mode=mode)
+
+    def price(field_: str, m: str) -> F:
+        if getattr(option, field_) is None:
+            found = catalog_gpu_price(inputs, option.name, gpu, m, option.provider)
+            if found is None:
+                raise CatalogError(
+                    f"{r.p}.{field_}: no {m.replace('_', '-')} price for {gpu.name} in the catalog"
+                    f"{' at ' + option.provider if option.provider else ''}; set {r.p}.{field_}"
+                )
+            inputs.memo.setdefault(("gpu_price_range", option.name), {})[m] = list(found[1])
+            inputs.catalog.setdefault(f"{r.p}.{field_}", (found[0], "catalog median"))
+        return r.get(field_)
+
+    if mode == "on_demand":
+        out.usd_per_gpu_hour = price("usd_per_gpu_hour", "on_demand")
+    elif mode == "spot":
+        out.spot_usd_per_gpu_hour = price("spot_usd_per_gpu_hour", "spot")
+        out.spot_interruption_overhead = r.opt("spot_interruption_overhead")
+    elif mode == "reserved":
+        out.reserved_usd_per_gpu_hour = price("reserved_usd_per_gpu_hour", "reserved")
+        out.usd_per_gpu_hour = price("usd_per_gpu_hour", "on_demand")
+        if option.committed_gpus is not None:
+            out.committed_gpus = r.get("committed_gpus")
+    else:  # on_prem
+        if option.capex_usd_per_gpu is None and gpu.list_price_usd is not None:
+            inputs.catalog.setdefault(
+                f"{r.p}.capex_usd_per_gpu", (gpu.list_price_usd, gpu.list_price_note)
+            )
+            inputs.note(
+                option.name,
+                f"{r.p}.capex_usd_per_gpu = {gpu.list_price_usd:,.0f} ({gpu.list_price_note}; the GPU alone: add your server share)",
+            )
+        if option.capex_usd_per_gpu is None and gpu.list_price_usd is None:
+            reasons.append(f"no public price for {gpu.name}: set {r.p}.capex_usd_per_gpu")
+            return out
+        out.capex_usd_per_gpu = r.get("capex_usd_per_gpu")
+        out.amortisation_years = r.get("amortisation_years")
+        out.tdp_w = gpu.tdp_w
+        if gpu.tdp_w is None:
+            reasons.append(f"no published TDP for {gpu.name}: on-prem power cannot be priced")
+        out.pue = r.org("pue")
+        out.electricity_usd_per_kwh = r.org("electricity_usd_per_kwh")
+        out.colocation_usd_per_kw_month = r.org("colocation_usd_per_kw_month")
+        inputs.note(option.name, "on-prem idle GPUs draw 30 % of TDP (llmecon judgement)")
+    return out
+
+
+TP_CANDIDATES = (1, 2, 4, 8)
+
+
+def resolve_serving(
+    inputs: Inputs, option: Option, traffic_scale: float | F = 1.0, as_leg: bool = False
+) -> ServingInputs:
+    r = _Reader(inputs, option)
+    s = inputs.scenario
+    model = model_arch(option)
+    gpu = resolve_gpu(option.gpu or "")
+    reasons: list[str] = []
+    if option.precision == "bf16" and not gpu.supports("bf16"):
+        reasons.append(f"{gpu.name} has no bf16 units; use precision fp16")
+    if not model.open_weights:
+        reasons.append(f"{model.name} has no open weights to self-host")
+    inputs.source(option.name, f"{model.name}: {model.source} ({model.as_of})")
+    inputs.source(option.name, f"{gpu.name}: {gpu.source} ({gpu.as_of})")
+    common = resolve_common(inputs, option, traffic_scale, as_leg)
+    measured = None
+    if option.measured_requests_per_s is not None:
+        inputs.note(
+            option.name,
+            f"capacity per replica = your measured {option.measured_requests_per_s:g} requests/s (model estimate replaced)",
+        )
+        measured = r.get("measured_requests_per_s")
+    elif option.measured_output_tokens_per_s is not None:
+        inputs.note(
+            option.name,
+            f"capacity per replica = your measured {option.measured_output_tokens_per_s:g} output tokens/s (model estimate replaced)",
+        )
+        measured = r.get("measured_output_tokens_per_s") / np.maximum(common.output_tokens, 1.0)
+    lat = s.latency
+    has_slo = lat.ttft_ms is not None or lat.itl_ms is not None
+    if measured is None:
+        inputs.note(
+            "",
+            "latency targets are met by the modelled mean TTFT and ITL; tail latencies (p95, p99) "
+            "are not modelled, so give targets with the margin your percentile needs",
+        )
+        if not has_slo:
+            inputs.note("", "no latency targets: replicas sized at saturated throughput")
+    ttft = inputs.get("latency.ttft_ms") / 1000.0 if lat.ttft_ms is not None else np.asarray(np.inf)
+    itl = inputs.get("latency.itl_ms") / 1000.0 if lat.itl_ms is not None else np.asarray(np.inf)
+    pricing = _gpu_pricing(inputs, option, gpu, reasons)
+    serving = ServingInputs(
+        common=common,
+        model=model,
+        gpu=gpu,
+        precision=option.precision,
+        kv_precision=option.kv_precision,
+        tp_candidates=(option.gpus_per_replica,) if option.gpus_per_replica else TP_CANDIDATES,
+        efficiency=resolve_efficiency(inputs, option),
+        ttft_s=np.asarray(ttft),
+        itl_s=np.asarray(itl),
+        has_slo=has_slo,
+        measured_requests_per_s=measured,
+        headroom=r.opt("headroom"),
+        min_replicas=float(option.min_replicas),
+        max_replicas=np.inf if option.max_replicas is None else float(option.max_replicas),
+        autoscale=option.autoscale,
+        ops_fte_per_100_gpus=r.opt("ops_fte_per_100_gpus"),
+        pricing=pricing,
+        training=None,
+        reasons=reasons,
+    )
+    serving.training = resolve_training(inputs, option, model, gpu, common)
+    return serving
+
+
+# --------------------------------------------------------------------------- training records
+
+
+@dataclass
+class TrainingInputs:
+    """Fine-tuning, distillation or pretraining of a self-hosted model, resolved."""
+
+    method: str  # lora | qlora | full | distill | pretrain
+    gpu: GPU
+    active_params: float  # [parameters]
+    total_params: float  # [parameters]
+    tokens: F  # training tokens processed (examples x tokens x epochs, or corpus) [tokens]
+    examples: F | None  # [-]
+    mfu: F  # [-]
+    usd_per_gpu_hour: F  # [USD/GPU-hour]
+    label_usd_per_example: F | None  # lora/qlora/full [USD/example]
+    teacher: ApiPrice | None  # distillation teacher
+    teacher_input_tokens: F | None  # per example [tokens]
+    teacher_output_tokens: F | None
+    retrain_every_months: F | None  # None: never (pretraining) [months]
+    engineer_usd_per_hour: F
+
+
+def resolve_training(
+    inputs: Inputs, option: Option, model: ModelArch, serving_gpu: GPU, common: Common
+) -> TrainingInputs | None:
+    o = option
+    s = inputs.scenario
+    t = o.training
+    p = f"options.{o.name}"
+    if t is None and o.kind == "slm":
+        t = TrainingSpec()
+        inputs.note(o.name, f"{p}.training.method = lora (default for an SLM)")
+    if t is None or t.method == "none":
+        return None
+    tp = f"{p}.training"
+    gpu = resolve_gpu(t.gpu) if t.gpu else serving_gpu
+    method = {"distill": "full"}.get(t.method, t.method)
+    params = model.active_params_b * 1e9
+    examples = per_ex = None
+    if t.method == "pretrain":
+        tokens = inputs.get(
+            f"{tp}.pretrain_tokens",
+            A.Default(
+                float(tr.chinchilla_tokens(params)),
+                "Chinchilla 20 tokens/param (Hoffmann et al. 2022)",
+            ),
+            owner=o.name,
+        )
+        inputs.note(o.name, "pretraining corpus assumed open (no data purchase)")
+    else:
+        examples = inputs.get(
+            f"{tp}.examples", A.training_default("examples", method), owner=o.name
+        )
+        per_ex = inputs.get(
+            f"{tp}.tokens_per_example",
+            A.Default(
+                s.workload.input_tokens + s.workload.output_tokens,
+                "workload input + output tokens",
+            ),
+            owner=o.name,
+        )
+        tokens = examples * per_ex * inputs.get(f"{tp}.epochs", owner=o.name)
+    mfu = inputs.get(f"{tp}.mfu", A.training_default("mfu", method), owner=o.name)
+    if t.usd_per_gpu_hour is None:
+        found = catalog_gpu_price(inputs, o.name, gpu, "on_demand", o.provider)
+        if found is None:
+            raise CatalogError(
+                f"{tp}.usd_per_gpu_hour: no on-demand price for {gpu.name} in the catalog; set it"
+            )
+        inputs.catalog.setdefault(f"{tp}.usd_per_gpu_hour", (found[0], "catalog median"))
+    price = inputs.get(f"{tp}.usd_per_gpu_hour", owner=o.name)
+    teacher = None
+    t_in = t_out = label = None
+    if t.method == "distill":
+        teacher_model = t.teacher_model
+        teacher_provider = t.teacher_provider
+        if teacher_model is None:
+            apis = [x for x in s.options if x.kind in ("api", "hosted_open") and x.model]
+            if not apis:
+                raise CatalogError(f"{tp}.teacher_model: distillation needs a teacher API model")
+            teacher_model = apis[0].model
+            teacher_provider = t.teacher_provider or apis[0].provider
+            inputs.note(o.name, f"{tp}.teacher_model = {teacher_model} (first API option)")
+        teacher = api_price(teacher_model or "", teacher_provider)
+        # the teacher reads and writes each example's tokens in the workload's proportion
+        w = s.workload
+        in_share = w.input_tokens / max(w.input_tokens + w.output_tokens, 1.0)
+        assert per_ex is not None
+        t_in, t_out = per_ex * in_share, per_ex * (1.0 - in_share)
+        inputs.source(o.name, f"teacher {teacher.provider}/{teacher.model}: {teacher.source}")
+    elif t.method in ("lora", "qlora", "full"):
+        label = inputs.get(
+            f"{tp}.label_usd_per_example",
+            A.training_default("label_usd_per_example", method),
+            owner=o.name,
+        )
+    every = None
+    if t.method != "pretrain":
+        every = inputs.get(
+            f"{tp}.retrain_every_months",
+            A.training_default("retrain_every_months", method),
+            owner=o.name,
+        )
+        inputs.note(
+            o.name, "each retraining repeats the training compute and data, plus 1 engineer-week"
+        )
+    return TrainingInputs(
+        method=t.method,
+        gpu=gpu,
+        active_params=params,
+        total_params=model.total_params_b * 1e9,
+        tokens=np.asarray(tokens),
+        examples=examples,
+        mfu=mfu,
+        usd_per_gpu_hour=price,
+        label_usd_per_example=label,
+        teacher=teacher,
+        teacher_input_tokens=t_in,
+        teacher_output_tokens=t_out,
+        retrain_every_months=every,
+        engineer_usd_per_hour=common.engineer_usd_per_hour,
+    )
+
+
+# --------------------------------------------------------------------------- hybrid records
+
+
+@dataclass
+class HybridInputs:
+    """A ``hybrid`` option: its own fields; the legs are resolved at their traffic shares."""
+
+    common: Common
+    mode: str  # cascade | route
+    escalation_share: F  # share of traffic the second leg answers [-]
+    router_usd_per_mrequests: F  # [USD per 1M requests]
+    legs: tuple[str, str]
+
+
+def resolve_hybrid(inputs: Inputs, option: Option) -> HybridInputs:
+    r = _Reader(inputs, option)
+    if option.mode is None:
+        inputs.note(option.name, f"{r.p}.mode = cascade (default)")
+    first, second = option.legs or ["", ""]
+    return HybridInputs(
+        common=resolve_common(inputs, option),
+        mode=option.mode or "cascade",
+        escalation_share=r.get("escalation_share"),
+        router_usd_per_mrequests=r.get("router_usd_per_mrequests"),
+        legs=(first, second),
+    )

@@ -1,0 +1,382 @@
+"""Price a ``self_hosted`` or ``slm`` option: GPU replicas sized from the traffic and the
+latency targets, paid on demand, reserved, on spot or bought (on-prem).
+
+Pillars [USD/month]:
+
+* development: build, evaluation set and delay in month 0; on-prem GPUs ``P_m = (K_m -
+  K_{m-1}) c_gpu`` as the owned fleet ``K_m = max_{j<=m} peak_j`` grows, less their book value
+  at the end; training (``engine.training``).
+* deployment: GPU-hours ``H_m = 30.44 d * sum_h n_{m,h} * G`` with ``n_{m,h} =
+  clip(ceil(lambda_{m,h} (1 + headroom) / mu), n_min, n_max)`` replicas of G GPUs serving
+  ``mu`` requests/s each within the latency targets (``perf.inference.at_slo``), priced
+  ``H p`` (on demand), ``H p_spot (1 + overhead)`` (spot), committed GPUs at the reserved
+  price plus the rest on demand (reserved), or power and colocation of the owned fleet
+  (on-prem); plus ops staff ``(f_0 + f_100 G_mean / 100) S / 12``, network/storage and
+  failures.
+* sustainability: migrations, security hours, observability and compliance, GPU refreshes
+  every amortisation life (on-prem), retraining.
+
+The tensor-parallel degree, when not given, is chosen per point as the one whose fleet needs
+the fewest GPU-hours over the horizon (ties go to fewer GPUs per replica), so it follows swept
+traffic, token lengths and latency targets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from llmecon.engine.inputs import Inputs
+from llmecon.engine.resolve import Outcome, ServingInputs
+from llmecon.engine.results import OptionCost
+from llmecon.engine.shared import (
+    at_month,
+    development_common,
+    failure_cost,
+    finish,
+    sustainability_common,
+    zeros,
+)
+from llmecon.engine.training import price_training
+from llmecon.perf import capacity as cap
+from llmecon.perf.inference import Efficiency, Replica, ServingPoint, at_max_throughput, at_slo
+from llmecon.perf.replica import Fit, build_replica
+from llmecon.pillars import deployment as dep
+from llmecon.pillars import sustainability as sus
+
+F = NDArray[np.float64]
+
+
+@dataclass
+class _Layout:
+    """One tensor-parallel layout that fits: capacity and GPU-hours per point."""
+
+    tp: int
+    replica: Replica
+    fit: Fit
+    rps: F  # requests/s per replica within the SLO [requests/s]
+    usable: NDArray[np.bool_]  # meets the SLO
+    info: dict[str, Any]
+    summary: cap.ReplicaSummary
+    hours: F  # GPU-hours over the horizon, inf where not usable [GPU-hours]
+
+
+def _key(x: Any) -> Any:
+    """A memo key for a number or an array (arrays by identity: the memo keeps them alive)."""
+    if x is None or isinstance(x, str | bool | int | float):
+        return x
+    return float(x) if np.ndim(x) == 0 else id(x)
+
+
+def _layout(inputs: Inputs, s: ServingInputs, tp: int, replica: Replica, fit: Fit) -> _Layout:
+    """Capacity and fleet of one layout, shared by the options of one evaluation that serve
+    the same model on the same GPUs and traffic (e.g. the same fleet on demand and on spot)."""
+    c = s.common
+    eff = s.efficiency
+    key = (
+        "layout",
+        replica,
+        *(
+            _key(x)
+            for x in (
+                c.input_tokens,
+                c.output_tokens,
+                s.ttft_s,
+                s.itl_s,
+                s.headroom,
+                s.measured_requests_per_s,
+                c.requests,
+                c.hourly_weights,
+                s.min_replicas,
+                s.max_replicas,
+                s.autoscale,
+                s.has_slo,
+            )
+        ),
+        eff if _scalar_efficiency(eff) else id(eff),
+    )
+    hit = inputs.memo.get(key)
+    if hit is not None:
+        return hit[0]  # type: ignore[no-any-return]
+    rps, ok, info = _capacity(inputs, s, replica)
+    summary = cap.replica_summary(
+        c.requests,
+        c.hourly_weights,
+        np.maximum(rps, 1e-12),
+        s.headroom,
+        s.min_replicas,
+        s.max_replicas,
+        s.autoscale,
+    )
+    hours = summary.gpu_hours(tp).sum(axis=-1)
+    usable = np.broadcast_to(np.asarray(ok) & (rps > 0), c.shape)
+    layout = _Layout(tp, replica, fit, rps, usable, info, summary, np.where(usable, hours, np.inf))
+    inputs.memo[key] = (layout, (c, s))  # the arrays stay alive, so their ids stay theirs
+    return layout
+
+
+@lru_cache(maxsize=256)
+def _at_slo_scalar(
+    replica: Replica, i: float, o: float, ttft: float, itl: float, eff: Efficiency
+) -> tuple[ServingPoint, NDArray[np.bool_]]:
+    """``at_slo`` for scalar inputs, memoised (the TP search and every chunk of a Monte Carlo
+    run ask the same question); the arrays returned are read-only."""
+    point, ok = at_slo(replica, i, o, ttft, itl, eff)
+    for v in vars(point).values():
+        if isinstance(v, np.ndarray):
+            v.setflags(write=False)
+    ok.setflags(write=False)
+    return point, ok
+
+
+def _scalar_efficiency(eff: Efficiency) -> bool:
+    return all(np.ndim(v) == 0 for v in vars(eff).values())
+
+
+def _slo_point(
+    inputs: Inputs, replica: Replica, i: F, o: F, ttft: F, itl: F, eff: Efficiency
+) -> tuple[ServingPoint, NDArray[np.bool_]]:
+    """``at_slo``, memoised: across calls for scalar inputs, within one evaluation (options
+    that share a model, GPU and layout) for arrays."""
+    if all(np.ndim(x) == 0 for x in (i, o, ttft, itl)) and _scalar_efficiency(eff):
+        return _at_slo_scalar(replica, float(i), float(o), float(ttft), float(itl), eff)
+    key = (
+        "at_slo",
+        replica,
+        *(float(x) if np.ndim(x) == 0 else id(x) for x in (i, o, ttft, itl)),
+        eff if _scalar_efficiency(eff) else id(eff),
+    )
+    hit = inputs.memo.get(key)
+    if hit is None:
+        # the inputs are kept alive with the result, so their ids stay theirs
+        hit = (at_slo(replica, i, o, ttft, itl, eff), (i, o, ttft, itl, eff))
+        inputs.memo[key] = hit
+    return hit[0]
+
+
+def _capacity(
+    inputs: Inputs, s: ServingInputs, replica: Replica
+) -> tuple[F, NDArray[np.bool_], dict[str, Any]]:
+    """Requests/s one replica serves within the SLO, and where the SLO is reachable."""
+    c = s.common
+    if s.measured_requests_per_s is not None:
+        return np.asarray(s.measured_requests_per_s), np.asarray(True), {}
+    if not s.has_slo:
+        point = at_max_throughput(replica, c.input_tokens, c.output_tokens, s.efficiency)
+        ok = np.asarray(point.requests_per_s > 0)
+    else:
+        ttft, itl = s.ttft_s, s.itl_s
+        point, ok = _slo_point(
+            inputs, replica, c.input_tokens, c.output_tokens, ttft, itl, s.efficiency
+        )
+    info = {
+        "concurrency": point.concurrency,
+        "output_tokens_per_s": point.output_tokens_per_s,
+        "ttft_ms": point.ttft_s * 1000.0,
+        "itl_ms": point.itl_s * 1000.0,
+    }
+    return np.asarray(point.requests_per_s), np.asarray(ok), info
+
+
+def _pick(values: list[Any], best: NDArray[np.intp], shape: tuple[int, ...]) -> F:
+    """Per point, the value of the candidate ``best`` chose (each value per point)."""
+    if len(values) == 1:
+        return np.asarray(values[0], dtype=float)
+    stack = np.stack([np.broadcast_to(np.asarray(v, dtype=float), shape) for v in values])
+    return np.asarray(np.take_along_axis(stack, best[None], axis=0)[0])
+
+
+def price_self_hosted(inputs: Inputs, s: ServingInputs, min_quality: F | None) -> OptionCost:
+    """Monthly cash flows of a self-hosted option (see the module docstring)."""
+    c = s.common
+    out = Outcome(c.shape, reasons=list(s.reasons))
+    d = out.details
+    d.update(model=s.model.name, gpu=s.gpu.name, precision=s.precision)
+    # every layout that fits, with its capacity and GPU-hours per point
+    fitting: list[_Layout] = []
+    last_unfit: tuple[int, Fit] | None = None
+    notes = []
+    for tp in s.tp_candidates:
+        replica, fit = build_replica(s.model, s.gpu, s.precision, tp, s.kv_precision)
+        if not fit.fits:
+            last_unfit = (tp, fit)
+            continue
+        layout = _layout(inputs, s, tp, replica, fit)
+        fitting.append(layout)
+        if len(s.tp_candidates) > 1:
+            if layout.usable.any():
+                notes.append(
+                    f"TP{tp}: {float(np.mean(layout.rps)):.3g} req/s per replica, "
+                    f"{float(np.mean(layout.hours[layout.usable])):,.0f} GPU-hours"
+                )
+            else:
+                notes.append(f"TP{tp}: misses the latency targets")
+    if not fitting:
+        assert last_unfit is not None
+        tp, fit = last_unfit
+        d.update(gpus_per_replica=tp, fit=fit.explain(tp, s.gpu.name))
+        out.reasons.append(f"{s.model.name} does not fit: {fit.explain(tp, s.gpu.name)}")
+        z = zeros(c)
+        return finish(c, out, z, z, z, min_quality)
+    hours_all = np.stack([np.broadcast_to(x.hours, c.shape) for x in fitting])
+    best = _argmin_first(hours_all)
+    unusable = ~np.isfinite(np.take_along_axis(hours_all, best[None], 0)[0])
+    # where no layout meets the targets, keep the largest one (priced at saturation, marked)
+    best = np.where(unusable, len(fitting) - 1, best)
+    tp_arr = np.asarray([x.tp for x in fitting], dtype=float)[best]
+    if len(s.tp_candidates) > 1:
+        inputs.note(
+            c.name,
+            f"{c.path}.gpus_per_replica = {_show(tp_arr)} (fewest GPU-hours; {'; '.join(notes)})",
+        )
+    if unusable.all():
+        # no layout meets the targets anywhere: explain on the largest one that fits
+        last = fitting[-1]
+        d.update(gpus_per_replica=last.tp, fit=last.fit.explain(last.tp, s.gpu.name))
+        single = at_slo(
+            last.replica, c.input_tokens, c.output_tokens, np.inf, np.inf, s.efficiency
+        )[0]
+        out.reasons.append(
+            f"latency targets unreachable on {last.tp} x {s.gpu.name}: even one request takes TTFT "
+            f"{float(np.min(single.ttft_s)) * 1000:.0f} ms / ITL {float(np.min(single.itl_s)) * 1000:.1f} ms "
+            f"against {inputs.scenario.latency.ttft_ms} / {inputs.scenario.latency.itl_ms} ms "
+            "(relax latency, or pick a faster GPU or higher TP)"
+        )
+        z = zeros(c)
+        return finish(c, out, z, z, z, min_quality)
+    tp_pp = out.per_point(tp_arr)
+    d["gpus_per_replica"] = int(tp_pp) if isinstance(tp_pp, float) else tp_pp
+    first = fitting[int(best.reshape(-1)[0])]
+    d["fit"] = first.fit.explain(first.tp, s.gpu.name)
+    rps = _pick([x.rps for x in fitting], best, c.shape)
+    if unusable.any():
+        # some points miss the SLO on every layout: price them at saturated capacity
+        last = fitting[-1]
+        sat = at_max_throughput(last.replica, c.input_tokens, c.output_tokens, s.efficiency)
+        rps = np.where(unusable, np.maximum(sat.requests_per_s, 1e-9), rps)
+        out.fail_where(unusable, f"latency targets unreachable on {last.tp} x {s.gpu.name}")
+    info = {
+        k: out.per_point(_pick([x.info[k] for x in fitting], best, c.shape))
+        for k in fitting[0].info
+    }
+    d["per_replica"] = {"requests_per_s": out.per_point(rps), **info}
+    if unusable.any() or len({int(b) for b in np.asarray(best).reshape(-1)}) > 1:
+        summary = cap.replica_summary(
+            c.requests,
+            c.hourly_weights,
+            np.maximum(rps, 1e-12),
+            s.headroom,
+            s.min_replicas,
+            s.max_replicas,
+            s.autoscale,
+        )
+    else:  # one layout everywhere: its summary already holds the fleet (perf)
+        summary = fitting[int(np.asarray(best).reshape(-1)[0])].summary
+    gpu_cost, capex_cf, refresh, staff_gpus = _serving_cost(s, out, tp_arr, rps, summary)
+    staff = dep.ops_staff_cost(
+        c.ops_fte, s.ops_fte_per_100_gpus, staff_gpus, c.ops_engineer_usd_per_year
+    )
+    deployment = gpu_cost + staff + c.network_storage_usd_per_month[..., None] + failure_cost(c)
+    development = development_common(c, out) + capex_cf
+    sustainability = sustainability_common(c, c.requests) + refresh
+    if s.training is not None:
+        train_dev, train_sus = price_training(c, s.training, out)
+        development = development + train_dev
+        sustainability = sustainability + train_sus
+    if "committed_gpus" in d:
+        inputs.note(
+            c.name,
+            f"{c.path}.committed_gpus = {_show(np.asarray(d['committed_gpus']))} "
+            "(the always-on floor in month 0)",
+        )
+    price_range = inputs.memo.get(("gpu_price_range", c.name))
+    if price_range:
+        d["gpu_price_range_usd"] = price_range
+    return finish(c, out, development, deployment, sustainability, min_quality)
+
+
+def _show(tp: F) -> str:
+    values = sorted({int(v) for v in np.asarray(tp).reshape(-1)})
+    return str(values[0]) if len(values) == 1 else "/".join(map(str, values)) + " by point"
+
+
+def _argmin_first(hours: F) -> NDArray[np.intp]:
+    """Per point, the first candidate within 1e-9 of the fewest GPU-hours (ties go to fewer
+    GPUs per replica). hours (candidates, ...) -> (...)."""
+    low = hours.min(axis=0)
+    close = hours <= low * (1 + 1e-9)
+    return np.asarray(np.argmax(close, axis=0))
+
+
+def _serving_cost(
+    s: ServingInputs, out: Outcome, tp: F, capacity_rps: F, summary: cap.ReplicaSummary
+) -> tuple[F, F, F, F]:
+    """Monthly GPU cost (deployment), capex (development), refresh (sustainability) and the
+    GPUs people look after, per month."""
+    c = s.common
+    pr = s.pricing
+    weights = c.hourly_weights
+    hours = summary.gpu_hours(tp)
+    d = out.details
+    d["replicas_peak"] = out.per_point(summary.peak.max(axis=-1))
+    d["replicas_mean_month0"] = out.per_point(summary.replica_hours_per_day[..., 0] / 24.0)
+    d["gpu_hours_month0"] = out.per_point(hours[..., 0])
+    d["utilization_month0"] = out.per_point(summary.utilization(capacity_rps)[..., 0])
+    max_rep = "none" if not np.isfinite(s.max_replicas) else f"{s.max_replicas:g}"
+    out.fail_where(
+        np.any(summary.short, axis=-1),
+        f"max_replicas={max_rep} cannot carry the peak load; raise {c.path}.max_replicas",
+    )
+    z = zeros(c)
+    capex_cf, refresh = z, z
+    mean_gpus = hours / cap.HOURS_PER_MONTH
+    staff_gpus = mean_gpus
+    tp_m = np.asarray(tp)[..., None]
+    if pr.mode == "on_prem":
+        if pr.capex_usd_per_gpu is None:  # no public price: infeasible, reason given
+            return z, z, z, mean_gpus
+        # buy GPUs as the peak first needs them (growth), refresh each tranche every life
+        owned = cap.owned_fleet(summary.peak * tp_m)
+        purchases = np.diff(owned, axis=-1, prepend=0.0) * pr.capex_usd_per_gpu[..., None]
+        assert pr.amortisation_years is not None
+        life = np.rint(pr.amortisation_years * 12.0)
+        refresh, residual = sus.purchase_cash_flows(purchases, life)
+        capex_cf = purchases - at_month(c, c.months - 1, residual)
+        tdp = pr.tdp_w if pr.tdp_w is not None else np.nan
+        assert pr.pue is not None and pr.electricity_usd_per_kwh is not None
+        assert pr.colocation_usd_per_kw_month is not None
+        energy = cap.onprem_energy_cost(hours, owned, tdp, pr.pue, pr.electricity_usd_per_kwh)
+        colo = owned * tdp / 1000.0 * pr.colocation_usd_per_kw_month[..., None] + z
+        gpu_cost = energy + colo
+        staff_gpus = owned  # people look after every installed GPU
+        d["owned_gpus"] = out.per_point(owned[..., -1])
+        d["capex_usd"] = out.per_point(purchases.sum(axis=-1))
+    elif pr.mode == "on_demand":
+        assert pr.usd_per_gpu_hour is not None
+        gpu_cost = cap.cost_on_demand(hours, pr.usd_per_gpu_hour)
+    elif pr.mode == "spot":
+        assert pr.spot_usd_per_gpu_hour is not None and pr.spot_interruption_overhead is not None
+        gpu_cost = cap.cost_spot(hours, pr.spot_usd_per_gpu_hour, pr.spot_interruption_overhead)
+    else:
+        assert pr.reserved_usd_per_gpu_hour is not None and pr.usd_per_gpu_hour is not None
+        floor = summary.trough[..., 0] * np.asarray(tp)
+        committed = pr.committed_gpus if pr.committed_gpus is not None else floor
+        if pr.committed_gpus is None:
+            d["committed_gpus"] = out.per_point(floor)
+        replicas, _ = cap.replicas_per_hour(
+            cap.hourly_rate(c.requests, weights[..., None, :] if weights.ndim > 1 else weights),
+            np.maximum(capacity_rps, 1e-12),
+            s.headroom,
+            s.min_replicas,
+            s.max_replicas,
+            s.autoscale,
+        )
+        gpu_cost = cap.cost_reserved(
+            replicas, tp, committed, pr.reserved_usd_per_gpu_hour, pr.usd_per_gpu_hour
+        )
+    d["mean_gpus_month0"] = out.per_point(mean_gpus[..., 0])
+    return gpu_cost, capex_cf, refresh, staff_gpus
