@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from llmecon.cli.output import console, friendly_errors, print_json, table
+from llmecon.cli.output import console, friendly_errors, print_json, print_table, table
 from llmecon.fmt import money
 
 #: Sample counts above which ``simulate`` shows a progress bar. [-]
@@ -76,7 +76,7 @@ def breakeven_cmd(
             escape(xs or "none"),
             escape(r.base_cheaper or "tie"),
         )
-    out.print(t)
+    print_table(out, t)
     for r in report.results:
         out.print(f"• {escape(r.explain())}")
     if report.crossover is not None:
@@ -135,7 +135,7 @@ def sensitivity_cmd(
                 money(sw.swing_usd),
                 "yes" if sw.flips else "",
             )
-        out.print(t)
+        print_table(out, t)
     t = table(
         "option",
         "base NPV",
@@ -149,7 +149,7 @@ def sensitivity_cmd(
             for sw in tor.swings[:3]
         ]
         t.add_row(escape(name), money(tor.base_usd), "\n".join(lines))
-    out.print(t)
+    print_table(out, t)
     out.print(f"• {escape(result.explain())}")
     out.print(
         f"• {len(result.parameters)} parameters swung (default ±{result.default_swing:.0%} where the "
@@ -219,7 +219,7 @@ def simulate_cmd(
             f"{o.p_feasible:.0%}",
             f"{o.p_cheapest:.1%}",
         )
-    out.print(t)
+    print_table(out, t)
     out.print(f"• {escape(result.explain())}")
     for note in result.notes:
         out.print(f"• note: {escape(note)}")

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from llmecon.cli.output import console, friendly_errors, print_json, text_table
+from llmecon.cli.output import console, friendly_errors, print_json, print_table, text_table
 
 app = typer.Typer(
     no_args_is_help=True, help="Browse the fact catalogs (every row has a source and date)."
@@ -22,7 +22,7 @@ def _emit(
     if as_json:
         print_json(rows)
         return
-    console().print(text_table(rows, cols, title, names=(name,)))
+    print_table(console(), text_table(rows, cols, title, names=(name,)))
 
 
 @app.command("gpus")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from llmecon.cli.output import console, friendly_errors, print_csv, print_json, table
+from llmecon.cli.output import console, friendly_errors, print_csv, print_json, print_table, table
 from llmecon.fmt import money, si
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ def render_evaluation(data: dict[str, Any], out: Console, show_assumptions: bool
             money(o["per_1m_tokens_usd"]),
             style=None if o["feasible"] else "dim",
         )
-    out.print(t)
+    print_table(out, t)
     r = data["recommendation"]
     if r["option"]:
         out.print(f"[bold green]Recommendation: {escape(r['option'])}[/bold green]")

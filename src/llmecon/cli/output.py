@@ -64,6 +64,26 @@ def table(*columns: str, title: str | None = None, names: Iterable[str] = ()) ->
     return t
 
 
+def print_table(out: Console, t: Table) -> None:
+    """Print a table. In a terminal narrower than the table, the headers of value columns
+    fold first (``sustain`` / ``ability``), so that numbers stay whole as long as possible."""
+    from rich.text import Text
+
+    if out.is_terminal and out.measure(t).maximum > out.width:
+        for col in t.columns:
+            if col.justify != "right":
+                continue
+            widths = [
+                Text.from_markup(line).cell_len
+                for cell in col.cells
+                if isinstance(cell, str)
+                for line in cell.splitlines()
+            ]
+            if widths:
+                col.max_width = max(max(widths), 4)
+    out.print(t)
+
+
 def text_table(
     rows: Sequence[dict[str, Any]], cols: Sequence[str], title: str, names: Iterable[str] = ()
 ) -> Table:

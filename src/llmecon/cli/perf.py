@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from llmecon.cli.output import console, fail, friendly_errors, print_json, table
+from llmecon.cli.output import console, fail, friendly_errors, print_json, print_table, table
 
 
 class Prec(StrEnum):
@@ -90,7 +90,7 @@ def perf(
     t = table("metric", "value", title=escape(title), names=("metric",))
     for k, v in out.items():
         t.add_row(k, escape(str(v)))
-    console().print(t)
+    print_table(console(), t)
 
 
 def predict(

@@ -193,37 +193,46 @@ def _option_at(o: OptionResult, index: tuple[Any, ...], shape: tuple[int, ...]) 
     )
 
 
+def _locate(data: dict[str, Any], path: str, create: bool = False) -> tuple[Any, str] | None:
+    """(container, key) of a dotted ``path`` in a dumped scenario (option names may hold dots:
+    the longest that matches wins); None when the path names no scenario field (a catalog
+    value, a missing section unless ``create``)."""
+    node: Any = data
+    parts = path.split(".")
+    if parts[0] == "options":
+        names = {o["name"]: o for o in data.get("options", [])}
+        name = next(
+            (n for n in sorted(names, key=len, reverse=True) if path.startswith(f"options.{n}.")),
+            None,
+        )
+        if name is None:
+            return None
+        node, parts = names[name], path[len(f"options.{name}.") :].split(".")
+    for part in parts[:-1]:
+        if isinstance(node, list):
+            node = node[int(part)] if part.isdigit() and int(part) < len(node) else None
+        elif create:
+            node = node.setdefault(part, {})
+        else:
+            node = node.get(part)
+        if node is None:
+            return None
+    last = parts[-1]
+    if isinstance(node, list) and not (last.isdigit() and int(last) < len(node)):
+        return None
+    return node, last
+
+
 def _scenario_at(s: Scenario, values: dict[str, float]) -> Scenario:
     """``s`` with the scenario fields among ``values`` set (catalog-only paths are skipped)."""
     if not values:
         return s
     data = s.model_dump(mode="python")
-    names = {o["name"]: o for o in data["options"]}
     for path, value in values.items():
-        node: Any = data
-        parts = path.split(".")
-        if parts[0] == "options":
-            name = next(
-                (
-                    n
-                    for n in sorted(names, key=len, reverse=True)
-                    if path.startswith(f"options.{n}.")
-                ),
-                None,
-            )
-            if name is None:
-                continue
-            node, parts = names[name], path[len(f"options.{name}.") :].split(".")
-        for part in parts[:-1]:
-            node = node[int(part)] if isinstance(node, list) else node.get(part)
-            if node is None:
-                break
-        else:
-            last = parts[-1]
-            if isinstance(node, list):
-                node[int(last)] = value
-            elif isinstance(node, dict) and last in node:
-                node[last] = value
+        spot = _locate(data, path)
+        if spot is not None and (isinstance(spot[0], list) or spot[1] in spot[0]):
+            node, last = spot
+            node[int(last) if isinstance(node, list) else last] = value
     return Scenario.model_validate(data)
 
 
@@ -272,35 +281,13 @@ def _recommendation_dict(r: Recommendation) -> dict[str, Any]:
 def _swept_scenario(ev: Evaluation) -> dict[str, Any]:
     """The scenario, with each swept path's value replaced by its list of values."""
     data = ev.scenario.model_dump(mode="json", exclude_none=True)
-    names = {o["name"]: o for o in data.get("options", [])}
     for path, values in ev.swept.items():
-        node: Any = data
-        parts = path.split(".")
-        if parts[0] == "options":
-            name = next(
-                (
-                    n
-                    for n in sorted(names, key=len, reverse=True)
-                    if path.startswith(f"options.{n}.")
-                ),
-                None,
+        spot = _locate(data, path, create=True)
+        if spot is not None:
+            node, last = spot
+            node[int(last) if isinstance(node, list) else last] = clean(
+                np.asarray(values, dtype=float).reshape(-1)
             )
-            if name is None:
-                continue
-            node, parts = names[name], path[len(f"options.{name}.") :].split(".")
-        for part in parts[:-1]:
-            if isinstance(node, list):
-                node = node[int(part)] if part.isdigit() and int(part) < len(node) else None
-            else:
-                node = node.setdefault(part, {})
-            if node is None:
-                break
-        else:
-            listed = clean(np.asarray(values, dtype=float).reshape(-1))
-            if isinstance(node, list):
-                node[int(parts[-1])] = listed
-            else:
-                node[parts[-1]] = listed
     return data
 
 

@@ -65,6 +65,20 @@ class _Layout:
     hours: F  # GPU-hours over the horizon, inf where not usable [GPU-hours]
 
 
+def _fleet(s: ServingInputs, rps: F) -> cap.ReplicaSummary:
+    """Replicas per hour of every month for a capacity of ``rps`` per replica, reduced."""
+    c = s.common
+    return cap.replica_summary(
+        c.requests,
+        c.hourly_weights,
+        np.maximum(rps, 1e-12),
+        s.headroom,
+        s.min_replicas,
+        s.max_replicas,
+        s.autoscale,
+    )
+
+
 def _key(x: Any) -> Any:
     """A memo key for a number or an array (arrays by identity: the memo keeps them alive)."""
     if x is None or isinstance(x, str | bool | int | float):
@@ -103,15 +117,7 @@ def _layout(inputs: Inputs, s: ServingInputs, tp: int, replica: Replica, fit: Fi
     if hit is not None:
         return hit[0]  # type: ignore[no-any-return]
     rps, ok, info = _capacity(inputs, s, replica)
-    summary = cap.replica_summary(
-        c.requests,
-        c.hourly_weights,
-        np.maximum(rps, 1e-12),
-        s.headroom,
-        s.min_replicas,
-        s.max_replicas,
-        s.autoscale,
-    )
+    summary = _fleet(s, rps)
     hours = summary.gpu_hours(tp).sum(axis=-1)
     usable = np.broadcast_to(np.asarray(ok) & (rps > 0), c.shape)
     layout = _Layout(tp, replica, fit, rps, usable, info, summary, np.where(usable, hours, np.inf))
@@ -265,15 +271,7 @@ def price_self_hosted(inputs: Inputs, s: ServingInputs, min_quality: F | None) -
     }
     d["per_replica"] = {"requests_per_s": out.per_point(rps), **info}
     if unusable.any() or len({int(b) for b in np.asarray(best).reshape(-1)}) > 1:
-        summary = cap.replica_summary(
-            c.requests,
-            c.hourly_weights,
-            np.maximum(rps, 1e-12),
-            s.headroom,
-            s.min_replicas,
-            s.max_replicas,
-            s.autoscale,
-        )
+        summary = _fleet(s, rps)
     else:  # one layout everywhere: its summary already holds the fleet (perf)
         summary = fitting[int(np.asarray(best).reshape(-1)[0])].summary
     gpu_cost, capex_cf, refresh, staff_gpus = _serving_cost(s, out, tp_arr, rps, summary)
