@@ -300,6 +300,29 @@ def test_evaluate_table_folds_rather_than_truncates_in_a_narrow_terminal(tmp_pat
     assert LONG_A in "".join(_cells(text)) and LONG_B in "".join(_cells(text))
 
 
+def test_in_a_terminal_headers_fold_before_numbers(tmp_path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from llmecon.cli.evaluate import evaluate_scenario, render_evaluation
+
+    path = tmp_path / "long.yaml"
+    path.write_text(LONG_NAMES)
+    data = evaluate_scenario(path).to_dict()
+    wide = io.StringIO()
+    render_evaluation(data, Console(file=wide, width=1000))
+    natural = max(len(line) for line in wide.getvalue().splitlines() if line.startswith("│"))
+    buf = io.StringIO()
+    term = Console(file=buf, width=natural - 8, force_terminal=True, color_system=None)
+    render_evaluation(data, term)
+    text = buf.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= natural - 8
+    assert _cells(text)[:2] == [LONG_A, LONG_B]  # one line per option: nothing folded
+    for column in range(2, 9):
+        assert all(re.fullmatch(r"−?\$[\d,]+(\.\d\d)?", c) for c in _cells(text, column)[:2])
+
+
 def test_sensitivity_rows_of_long_option_names_are_distinct(tmp_path) -> None:
     path = tmp_path / "long.yaml"
     path.write_text(LONG_NAMES)

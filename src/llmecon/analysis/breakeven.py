@@ -230,15 +230,22 @@ def sign_changes(diff: ArrayLike) -> NDArray[np.intp]:
 
 
 def isolate_jumps(
-    f: Callable[[F], F], x: F, d: F, log: bool, steps: int = 25, factor: float = 20.0
+    f: Callable[[F], F],
+    x: F,
+    d: F,
+    log: bool,
+    steps: int = 7,
+    factor: float = 20.0,
+    section: int = 15,
 ) -> tuple[F, F]:
     """Add grid points just left and right of every step in ``d = f(x)``.
 
     A stepped cost (one more replica) can jump back across zero within one grid interval, just
     after a continuous crossing: the window between them is narrower than the grid and both
-    crossings hide. Each interval whose change is ``factor`` times the median change is bisected
-    ``steps`` times towards its jump (the half with the larger change), vectorised over all such
-    intervals; the two points around each jump join the grid.
+    crossings hide. Each interval whose change is ``factor`` times the median change is cut
+    into ``section + 1`` parts ``steps`` times, keeping the part with the largest change (the
+    jump), vectorised over all such intervals in one call of ``f`` per step (16^7 ~ 2.7e8 times
+    narrower); the two points around each jump join the grid.
     """
     with np.errstate(invalid="ignore"):  # inf - inf where an option is infeasible
         dd = np.abs(np.diff(d))
@@ -251,12 +258,21 @@ def isolate_jumps(
         return x, d
     lo, hi = x[sus].astype(float), x[sus + 1].astype(float)
     d_lo, d_hi = d[sus].astype(float), d[sus + 1].astype(float)
+    t = np.arange(1, section + 1) / (section + 1)
+    rows = np.arange(sus.size)
     for _ in range(steps):
-        mid = np.sqrt(lo * hi) if log else 0.5 * (lo + hi)
-        d_mid = f(mid)
-        left = np.abs(d_mid - d_lo) >= np.abs(d_hi - d_mid)  # the jump is in [lo, mid]
-        hi, d_hi = np.where(left, mid, hi), np.where(left, d_mid, d_hi)
-        lo, d_lo = np.where(left, lo, mid), np.where(left, d_lo, d_mid)
+        if log:
+            pts = np.exp(np.log(lo)[:, None] + (np.log(hi) - np.log(lo))[:, None] * t)
+        else:
+            pts = lo[:, None] + (hi - lo)[:, None] * t
+        vals = f(pts.reshape(-1)).reshape(pts.shape)
+        grid = np.concatenate([lo[:, None], pts, hi[:, None]], axis=1)
+        dv = np.concatenate([d_lo[:, None], vals, d_hi[:, None]], axis=1)
+        with np.errstate(invalid="ignore"):
+            change = np.abs(np.diff(dv, axis=1))
+        j = np.argmax(np.where(np.isnan(change), np.inf, change), axis=1)
+        lo, hi = grid[rows, j], grid[rows, j + 1]
+        d_lo, d_hi = dv[rows, j], dv[rows, j + 1]
     xs = np.concatenate([x, lo, hi])
     ds = np.concatenate([d, d_lo, d_hi])
     order = np.argsort(xs, kind="stable")

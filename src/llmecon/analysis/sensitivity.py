@@ -28,6 +28,7 @@ from llmecon.analysis.uncertainty import Distribution, parse_uncertainty
 from llmecon.engine import Evaluation, evaluate
 from llmecon.engine.recommend import rank_scores
 from llmecon.errors import ScenarioError
+from llmecon.fmt import money
 from llmecon.scenario import Scenario
 
 #: Default relative swing when the scenario gives no range for a parameter. [-]
@@ -94,7 +95,7 @@ class Sensitivity:
             if flips
             else f"; no single parameter flips the choice of {self.option_a} over {self.option_b}"
         )
-        return f"{top.parameter} moves the NPV gap most (${top.swing_usd:,.0f}){flip_txt}"
+        return f"{top.parameter} moves the NPV gap most ({money(top.swing_usd)}){flip_txt}"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from importlib.metadata import version
 from typing import Any
 
@@ -163,6 +163,7 @@ def providers() -> tuple[str, ...]:
     return tuple(p.id for p in _providers)
 
 
+@lru_cache(maxsize=1024)
 def api_price(model: str, provider: str | None = None, on: dt.date | None = None) -> ApiPrice:
     """Prices for ``model`` (id or any name the provider's matcher accepts).
 

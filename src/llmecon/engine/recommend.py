@@ -15,18 +15,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from llmecon.engine.results import Evaluation, OptionResult, Recommendation
+from llmecon.fmt import money_compact, money_sig, si
 from llmecon.scenario import Scenario
 
 
 def _usd(x: float) -> str:
-    a = abs(x)
-    if a >= 1e6:
-        return f"${x / 1e6:,.2f}M"
-    if a >= 1e4:
-        return f"${x / 1e3:,.0f}k"
-    if a >= 10 or a == 0:
-        return f"${x:,.0f}"
-    return f"${x:.3g}"
+    return money_compact(x, 3)
 
 
 def _m(x: object) -> float:
@@ -73,7 +67,7 @@ def _driver(o: OptionResult) -> str:
     d = o.details
     extra = ""
     if top == "deployment" and "api_cost_per_request_usd" in d:
-        extra = f": token bill {_usd(d['api_bill_usd'])} at ${d['api_cost_per_request_usd'] * 1000:.3g} per 1k requests"
+        extra = f": token bill {_usd(d['api_bill_usd'])} at {money_sig(d['api_cost_per_request_usd'] * 1000)} per 1k requests"
     elif top == "deployment" and "legs" in d:
         legs = ", ".join(f"{k} {_usd(v['total_usd'])}" for k, v in d["legs"].items())
         extra = f": legs {legs}"
@@ -99,7 +93,7 @@ def _questions(ev: Evaluation) -> dict[str, str]:
         if o.kind in ("self_hosted", "slm") and o.feasible and "utilization_month0" in o.details
     ]
     util = max((o.details["utilization_month0"] for o in hosted), default=None)
-    vol = f"{w.requests_per_month:,.0f} requests/month ({tokens / 1e6:,.0f}M tokens)"
+    vol = f"{w.requests_per_month:,.0f} requests/month ({si(tokens)} tokens/month)"
     if util is not None:
         level = "low" if util < 0.3 else ("high" if util > 0.6 else "moderate")
         favour = {

@@ -61,8 +61,39 @@ class _Layout:
     rps: F  # requests/s per replica within the SLO [requests/s]
     usable: NDArray[np.bool_]  # meets the SLO
     info: dict[str, Any]
-    summary: cap.ReplicaSummary
+    summary: cap.ReplicaSummary | None  # None until needed (pruned layouts never need it)
     hours: F  # GPU-hours over the horizon, inf where not usable [GPU-hours]
+
+    def fleet(self, s: ServingInputs) -> cap.ReplicaSummary:
+        """The fleet per month at this layout's capacity (computed once)."""
+        if self.summary is None:
+            self.summary = _fleet(s, self.rps)
+            hours = self.summary.gpu_hours(self.tp).sum(axis=-1)
+            self.hours = np.where(self.usable, hours, np.inf)
+        return self.summary
+
+    def hour_bounds(self, s: ServingInputs) -> tuple[F, F]:
+        """Lower and upper bounds on the horizon's GPU-hours without the hourly fleet:
+        ``sum_h max(a w_h, n_min) <= sum_h n_h <= sum_h (a w_h + 1 + n_min)`` with ``a =
+        lambda (1 + headroom) / mu`` and ``sum_h w_h = 24`` (the peak hour all day without
+        autoscaling); inf where the layout misses the targets. [GPU-hours]"""
+        c = s.common
+        per_s = c.requests / (cap.HOURS_PER_MONTH * cap.SECONDS_PER_HOUR)
+        a = per_s * (1.0 + s.headroom)[..., None] / np.maximum(self.rps, 1e-12)[..., None]
+        lo = s.min_replicas
+        if s.autoscale:
+            low = np.maximum(24.0 * a, 24.0 * lo)
+            high = 24.0 * (a + 1.0 + lo)
+        else:
+            peak = a * np.asarray(c.hourly_weights).max(axis=-1)[..., None]
+            low = 24.0 * np.maximum(peak, lo)
+            high = 24.0 * (peak + 1.0 + lo)
+        scale = self.tp * cap.DAYS_PER_MONTH
+        bounds = (low.sum(axis=-1) * scale * (1.0 - 1e-9), high.sum(axis=-1) * scale)
+        return (
+            np.where(self.usable, bounds[0], np.inf),
+            np.where(self.usable, bounds[1], np.inf),
+        )
 
 
 def _fleet(s: ServingInputs, rps: F) -> cap.ReplicaSummary:
@@ -117,10 +148,8 @@ def _layout(inputs: Inputs, s: ServingInputs, tp: int, replica: Replica, fit: Fi
     if hit is not None:
         return hit[0]  # type: ignore[no-any-return]
     rps, ok, info = _capacity(inputs, s, replica)
-    summary = _fleet(s, rps)
-    hours = summary.gpu_hours(tp).sum(axis=-1)
     usable = np.broadcast_to(np.asarray(ok) & (rps > 0), c.shape)
-    layout = _Layout(tp, replica, fit, rps, usable, info, summary, np.where(usable, hours, np.inf))
+    layout = _Layout(tp, replica, fit, rps, usable, info, None, np.full(c.shape, np.inf))
     inputs.memo[key] = (layout, (c, s))  # the arrays stay alive, so their ids stay theirs
     return layout
 
@@ -211,16 +240,18 @@ def price_self_hosted(inputs: Inputs, s: ServingInputs, min_quality: F | None) -
         if not fit.fits:
             last_unfit = (tp, fit)
             continue
-        layout = _layout(inputs, s, tp, replica, fit)
-        fitting.append(layout)
-        if len(s.tp_candidates) > 1:
+        fitting.append(_layout(inputs, s, tp, replica, fit))
+    for layout in _contenders(fitting, s):
+        layout.fleet(s)
+    if len(s.tp_candidates) > 1 and not c.shape:
+        for layout in fitting:
             if layout.usable.any():
                 notes.append(
-                    f"TP{tp}: {float(np.mean(layout.rps)):.3g} req/s per replica, "
-                    f"{float(np.mean(layout.hours[layout.usable])):,.0f} GPU-hours"
+                    f"TP{layout.tp}: {float(layout.rps):.3g} req/s per replica, "
+                    f"{float(layout.hours):,.0f} GPU-hours"
                 )
             else:
-                notes.append(f"TP{tp}: misses the latency targets")
+                notes.append(f"TP{layout.tp}: misses the latency targets")
     if not fitting:
         assert last_unfit is not None
         tp, fit = last_unfit
@@ -237,7 +268,8 @@ def price_self_hosted(inputs: Inputs, s: ServingInputs, min_quality: F | None) -
     if len(s.tp_candidates) > 1:
         inputs.note(
             c.name,
-            f"{c.path}.gpus_per_replica = {_show(tp_arr)} (fewest GPU-hours; {'; '.join(notes)})",
+            f"{c.path}.gpus_per_replica = {_show(tp_arr)} (fewest GPU-hours"
+            + (f"; {'; '.join(notes)})" if notes else " at each point)"),
         )
     if unusable.all():
         # no layout meets the targets anywhere: explain on the largest one that fits
@@ -270,10 +302,15 @@ def price_self_hosted(inputs: Inputs, s: ServingInputs, min_quality: F | None) -
         for k in fitting[0].info
     }
     d["per_replica"] = {"requests_per_s": out.per_point(rps), **info}
-    if unusable.any() or len({int(b) for b in np.asarray(best).reshape(-1)}) > 1:
+    flat = np.asarray(best).reshape(-1)
+    if unusable.any():
         summary = _fleet(s, rps)
-    else:  # one layout everywhere: its summary already holds the fleet (perf)
-        summary = fitting[int(np.asarray(best).reshape(-1)[0])].summary
+    elif np.all(flat == flat[0]):  # one layout everywhere: its fleet is the option's
+        summary = fitting[int(flat[0])].fleet(s)
+    else:  # each point takes the fleet of its own layout
+        summary = _pick_fleet(
+            [x.fleet(s) if x.summary is not None else None for x in fitting], best
+        )
     gpu_cost, capex_cf, refresh, staff_gpus = _serving_cost(s, out, tp_arr, rps, summary)
     staff = dep.ops_staff_cost(
         c.ops_fte, s.ops_fte_per_100_gpus, staff_gpus, c.ops_engineer_usd_per_year
@@ -300,6 +337,39 @@ def price_self_hosted(inputs: Inputs, s: ServingInputs, min_quality: F | None) -
 def _show(tp: F) -> str:
     values = sorted({int(v) for v in np.asarray(tp).reshape(-1)})
     return str(values[0]) if len(values) == 1 else "/".join(map(str, values)) + " by point"
+
+
+def _contenders(fitting: list[_Layout], s: ServingInputs) -> list[_Layout]:
+    """The layouts that can have the fewest GPU-hours at some point: a layout whose lower
+    bound is above another's upper bound at every point cannot (``_Layout.hour_bounds``;
+    exact, so the choice is the one a full search makes). Only for arrays of points with an
+    unbounded fleet; otherwise every layout is searched."""
+    if len(fitting) < 2 or not s.common.shape or np.isfinite(s.max_replicas):
+        return fitting
+    bounds = [x.hour_bounds(s) for x in fitting]
+    best_high = np.min(np.stack([b[1] for b in bounds]), axis=0)
+    return [x for x, b in zip(fitting, bounds, strict=True) if np.any(b[0] <= best_high)] or fitting
+
+
+def _pick_fleet(
+    fleets: list[cap.ReplicaSummary | None], best: NDArray[np.intp]
+) -> cap.ReplicaSummary:
+    """Per point, the fleet of the layout ``best`` chose (pruned layouts are never chosen)."""
+    some = next(f for f in fleets if f is not None)
+    full = [f if f is not None else some for f in fleets]
+    index = best[..., None][None]
+
+    def pick(field: str) -> Any:
+        stack = np.stack([np.broadcast_to(getattr(f, field), some.peak.shape) for f in full])
+        return np.take_along_axis(stack, np.broadcast_to(index, (1, *some.peak.shape)), axis=0)[0]
+
+    return cap.ReplicaSummary(
+        replica_hours_per_day=pick("replica_hours_per_day"),
+        peak=pick("peak"),
+        trough=pick("trough"),
+        short=pick("short"),
+        served_rps_per_day=pick("served_rps_per_day"),
+    )
 
 
 def _argmin_first(hours: F) -> NDArray[np.intp]:

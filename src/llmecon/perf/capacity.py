@@ -331,6 +331,9 @@ def owned_fleet(peak_gpus: ArrayLike) -> F:
 _MAX_BREAKPOINTS: Final[int] = 1_000_000
 #: Rows per chunk of the direct fallback (bounds its (rows, M, 24) temporaries). [-]
 _DIRECT_CHUNK_ROWS: Final[int] = 4096
+#: Cells (points x months x 24 hours) up to which ``replica_summary`` reduces the hourly array
+#: directly instead of counting breakpoints (the breakpoints' fixed cost dominates). [-]
+_DIRECT_CELLS: Final[int] = 200_000
 _EPS: Final[float] = 1e-9  # the tolerance ``replicas_per_hour`` subtracts before ``ceil``
 
 
@@ -511,7 +514,9 @@ def replica_summary(
             else math.inf
         )
         too_many = n_bp > min(_MAX_BREAKPOINTS, 2 * a.size + 4096)
-        if not math.isfinite(top) or too_many or lo != math.floor(lo):
+        # a small array is cheaper to reduce directly than to build the breakpoints for
+        small = a.size * w.size <= _DIRECT_CELLS
+        if not math.isfinite(top) or too_many or small or lo != math.floor(lo):
             total = _direct_sum(np.ascontiguousarray(a), w, lo, hi, autoscale)
         else:
             # hours with w_h > 0 step from lo upwards; k = 0 steps (lo == 0) sit at a ~ 1e-9 and

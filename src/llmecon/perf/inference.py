@@ -436,6 +436,51 @@ def _load_free(replica: Replica, i: F, o: F, eff: Efficiency) -> tuple[F, F, F]:
     )
 
 
+def _itl_limit(
+    replica: Replica, i: F, o: F, eff: Efficiency, parts: tuple[F, F, F], itl_target: F
+) -> F | None:
+    """The largest batch whose ITL meets ``itl_target``, exactly, for a dense model (None for
+    MoE, whose expert reads are not linear in the batch).
+
+    With ``b`` sequences ITL is ``b t_pc / O + t_d(b)`` and ``t_d`` is the larger of two
+    lines in ``b`` (bytes ``m0 + m1 b``, FLOPs ``k1 b``) plus overhead and the all-reduce
+    ``r0 + r1 b`` (``decode_step_time``), so ``ITL <= T`` holds exactly when both lines do:
+    ``b <= (T - t_o - r0 - m0) / (m1 + r1 + t_pc/O)`` and ``b <= (T - t_o - r0) / (k1 + r1 +
+    t_pc/O)``. [sequences]
+    """
+    if not (
+        np.ndim(replica.expert_weight_bytes) == 0 and float(replica.expert_weight_bytes) == 0.0
+    ):
+        return None
+    _, _, t_pc = parts
+    g = _f(replica.num_gpus)
+    ctx = i + 0.5 * o
+    m0 = _f(replica.weight_bytes) / (g * _f(replica.mem_bandwidth) * _f(eff.mbu))
+    m1 = ctx * _f(replica.kv_bytes_per_token) / (g * _f(replica.mem_bandwidth) * _f(eff.mbu))
+    k1 = (
+        2.0 * _f(replica.active_params) + 4.0 * ctx * _f(replica.num_layers) * _f(replica.attn_dim)
+    ) / (g * _f(replica.peak_flops) * _f(eff.mfu_decode))
+    link = np.maximum(_f(replica.link_bandwidth), 1.0)
+    layers2 = np.where(g > 1.0, 2.0 * _f(replica.num_layers), 0.0)
+    r0 = layers2 * _f(eff.allreduce_latency_s)
+    r1 = (
+        layers2
+        * 2.0
+        * (g - 1.0)
+        / g
+        * _f(replica.hidden_size)
+        * _f(replica.activation_bytes)
+        / link
+    )
+    room = _f(itl_target) - _f(eff.step_overhead_s) - r0
+    slope = r1 + t_pc / o
+    with np.errstate(divide="ignore", invalid="ignore"):
+        by_bytes = (room - m0) / (m1 + slope)
+        by_flops = room / (k1 + slope)
+    limit = np.minimum(by_bytes, by_flops)
+    return np.asarray(np.where(np.isnan(limit), np.inf, limit))
+
+
 def _bisect_max(ok_fn: object, lo: F, hi: F, steps: int = _BISECT_STEPS) -> F:
     """Largest x in [lo, hi] with ok_fn(x) True, for ok monotone decreasing in x (vectorised)."""
     assert callable(ok_fn)
@@ -604,7 +649,17 @@ def at_slo(
 
     one = np.ones(np.broadcast(b_max, ttft_t, itl_t).shape)
     feasible = ok(one) & (b_max >= 1.0)
-    c_star = _bisect_max(ok, one, np.maximum(b_max * one, 1.0))
-    c_star = np.where(ok(np.maximum(b_max * one, 1.0)), np.maximum(b_max, 1.0), c_star)
+    hi = np.maximum(b_max * one, 1.0)
+    itl_cap = _itl_limit(replica, i_f, o_f, eff, parts, itl_t)
+    if itl_cap is not None:
+        # dense model: the ITL bound is exact; bisect only where TTFT binds below it
+        c_itl = np.clip(itl_cap * (1.0 - 1e-12), 1.0, hi)
+        good = ok(c_itl)
+        c_star = c_itl
+        if not np.all(good | ~feasible):
+            c_star = np.where(good, c_itl, _bisect_max(ok, one, c_itl))
+    else:
+        c_star = _bisect_max(ok, one, hi)
+        c_star = np.where(ok(hi), np.maximum(b_max, 1.0), c_star)
     point = at_concurrency(replica, c_star, input_tokens, output_tokens, eff)
     return _mask(point, feasible), np.asarray(feasible)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from llmecon.catalog import GPU, ModelArch, fact
 from llmecon.perf import memory
@@ -42,6 +43,7 @@ def link_bandwidth_gbs(gpu: GPU) -> float:
     return fact("pcie_gen4_x16_gbs_per_direction").value
 
 
+@lru_cache(maxsize=1024)
 def build_replica(
     model: ModelArch,
     gpu: GPU,
