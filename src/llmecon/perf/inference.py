@@ -448,9 +448,8 @@ def _itl_limit(
     ``b <= (T - t_o - r0 - m0) / (m1 + r1 + t_pc/O)`` and ``b <= (T - t_o - r0) / (k1 + r1 +
     t_pc/O)``. [sequences]
     """
-    if not (
-        np.ndim(replica.expert_weight_bytes) == 0 and float(replica.expert_weight_bytes) == 0.0
-    ):
+    we = _f(replica.expert_weight_bytes)
+    if not (we.ndim == 0 and float(we) == 0.0):
         return None
     _, _, t_pc = parts
     g = _f(replica.num_gpus)
