@@ -118,6 +118,7 @@ def price_samples(
     overrides: Mapping[str, ArrayLike] | None = None,
     n: int | None = None,
     cash_flows: bool = False,
+    only: Sequence[str] | None = None,
 ) -> Priced:
     """Price all options for a batch of samples in one vectorised engine call.
 
@@ -130,10 +131,12 @@ def price_samples(
         Number of samples N when ``overrides`` is empty (results are broadcast to it).
     cash_flows : bool
         Also return monthly cash flows (options, N, months).
+    only : option names, optional
+        Price only these options (in this order); ``names`` lists them.
     """
     ov = dict(overrides or {})
     try:
-        inputs, costs, _ = price_all(scenario, ov)
+        inputs, costs, _ = price_all(scenario, ov, only)
         pairs = [totals(inputs, c) for c in costs]
     except (ScenarioError, UnknownParameter, CatalogError, ValueError, TypeError) as err:
         raise _engine_error(err, ov) from None

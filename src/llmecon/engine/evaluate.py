@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -73,12 +73,15 @@ def price_option(
 
 
 def price_all(
-    scenario: Scenario, overrides: Mapping[str, ArrayLike] | None = None
+    scenario: Scenario,
+    overrides: Mapping[str, ArrayLike] | None = None,
+    only: Sequence[str] | None = None,
 ) -> tuple[Inputs, list[OptionCost], F]:
-    """Price every option (vectorised over any overridden inputs)."""
+    """Price every option, or the ``only`` ones (vectorised over any overridden inputs)."""
     check_references(scenario)
     inputs = Inputs(scenario, overrides or {})
-    costs = [price_option(inputs, o) for o in scenario.options]
+    chosen = scenario.options if only is None else [scenario.option(n) for n in only]
+    costs = [price_option(inputs, o) for o in chosen]
     return inputs, costs, monthly_requests(inputs)
 
 

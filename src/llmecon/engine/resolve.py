@@ -819,7 +819,7 @@ def resolve_training(
             teacher_model = apis[0].model
             teacher_provider = t.teacher_provider or apis[0].provider
             inputs.note(o.name, f"{tp}.teacher_model = {teacher_model} (first API option)")
-        teacher = api_price(teacher_model or "", teacher_provider)
+        teacher = api_price(teacher_model or "", teacher_provider, on=start_date(s))
         # the teacher reads and writes each example's tokens in the workload's proportion
         w = s.workload
         in_share = w.input_tokens / max(w.input_tokens + w.output_tokens, 1.0)

@@ -63,6 +63,7 @@ class _Layout:
     info: dict[str, Any]
     summary: cap.ReplicaSummary | None  # None until needed (pruned layouts never need it)
     hours: F  # GPU-hours over the horizon, inf where not usable [GPU-hours]
+    _bounds: tuple[F, F] | None = None
 
     def fleet(self, s: ServingInputs) -> cap.ReplicaSummary:
         """The fleet per month at this layout's capacity (computed once)."""
@@ -73,6 +74,11 @@ class _Layout:
         return self.summary
 
     def hour_bounds(self, s: ServingInputs) -> tuple[F, F]:
+        if self._bounds is None:
+            self._bounds = self._hour_bounds(s)
+        return self._bounds
+
+    def _hour_bounds(self, s: ServingInputs) -> tuple[F, F]:
         """Lower and upper bounds on the horizon's GPU-hours without the hourly fleet:
         ``sum_h max(a w_h, n_min) <= sum_h n_h <= sum_h (a w_h + 1 + n_min)`` with ``a =
         lambda (1 + headroom) / mu`` and ``sum_h w_h = 24`` (the peak hour all day without
@@ -221,8 +227,11 @@ def _pick(values: list[Any], best: NDArray[np.intp], shape: tuple[int, ...]) -> 
     """Per point, the value of the candidate ``best`` chose (each value per point)."""
     if len(values) == 1:
         return np.asarray(values[0], dtype=float)
-    stack = np.stack([np.broadcast_to(np.asarray(v, dtype=float), shape) for v in values])
-    return np.asarray(np.take_along_axis(stack, best[None], axis=0)[0])
+    used = np.unique(best)
+    stack = np.stack(
+        [np.broadcast_to(np.asarray(values[int(k)], dtype=float), shape) for k in used]
+    )
+    return np.asarray(np.take_along_axis(stack, np.searchsorted(used, best)[None], axis=0)[0])
 
 
 def price_self_hosted(inputs: Inputs, s: ServingInputs, min_quality: F | None) -> OptionCost:
@@ -259,12 +268,8 @@ def price_self_hosted(inputs: Inputs, s: ServingInputs, min_quality: F | None) -
         out.reasons.append(f"{s.model.name} does not fit: {fit.explain(tp, s.gpu.name)}")
         z = zeros(c)
         return finish(c, out, z, z, z, min_quality)
-    hours_all = np.stack([np.broadcast_to(x.hours, c.shape) for x in fitting])
-    best = _argmin_first(hours_all)
-    unusable = ~np.isfinite(np.take_along_axis(hours_all, best[None], 0)[0])
-    # where no layout meets the targets, keep the largest one (priced at saturation, marked)
-    best = np.where(unusable, len(fitting) - 1, best)
-    tp_arr = np.asarray([x.tp for x in fitting], dtype=float)[best]
+    choice = _choose_layout(inputs, s, fitting)
+    best, unusable, tp_arr = choice.best, choice.unusable, choice.tp
     if len(s.tp_candidates) > 1:
         inputs.note(
             c.name,
@@ -290,27 +295,15 @@ def price_self_hosted(inputs: Inputs, s: ServingInputs, min_quality: F | None) -
     d["gpus_per_replica"] = int(tp_pp) if isinstance(tp_pp, float) else tp_pp
     first = fitting[int(best.reshape(-1)[0])]
     d["fit"] = first.fit.explain(first.tp, s.gpu.name)
-    rps = _pick([x.rps for x in fitting], best, c.shape)
     if unusable.any():
-        # some points miss the SLO on every layout: price them at saturated capacity
         last = fitting[-1]
-        sat = at_max_throughput(last.replica, c.input_tokens, c.output_tokens, s.efficiency)
-        rps = np.where(unusable, np.maximum(sat.requests_per_s, 1e-9), rps)
         out.fail_where(unusable, f"latency targets unreachable on {last.tp} x {s.gpu.name}")
-    info = {
-        k: out.per_point(_pick([x.info[k] for x in fitting], best, c.shape))
-        for k in fitting[0].info
+    rps, summary = choice.rps, choice.summary
+    assert summary is not None  # set whenever some point is usable
+    d["per_replica"] = {
+        "requests_per_s": out.per_point(rps),
+        **{k: out.per_point(v) for k, v in choice.info.items()},
     }
-    d["per_replica"] = {"requests_per_s": out.per_point(rps), **info}
-    flat = np.asarray(best).reshape(-1)
-    if unusable.any():
-        summary = _fleet(s, rps)
-    elif np.all(flat == flat[0]):  # one layout everywhere: its fleet is the option's
-        summary = fitting[int(flat[0])].fleet(s)
-    else:  # each point takes the fleet of its own layout
-        summary = _pick_fleet(
-            [x.fleet(s) if x.summary is not None else None for x in fitting], best
-        )
     gpu_cost, capex_cf, refresh, staff_gpus = _serving_cost(s, out, tp_arr, rps, summary)
     staff = dep.ops_staff_cost(
         c.ops_fte, s.ops_fte_per_100_gpus, staff_gpus, c.ops_engineer_usd_per_year
@@ -335,8 +328,63 @@ def price_self_hosted(inputs: Inputs, s: ServingInputs, min_quality: F | None) -
 
 
 def _show(tp: F) -> str:
-    values = sorted({int(v) for v in np.asarray(tp).reshape(-1)})
+    """``2``, or ``2/4 by point`` when points differ. [GPU]"""
+    values = [int(v) for v in np.unique(np.asarray(tp))]
     return str(values[0]) if len(values) == 1 else "/".join(map(str, values)) + " by point"
+
+
+@dataclass
+class _Choice:
+    """The layout each point runs: its index among the fitting layouts, its GPUs per replica,
+    capacity, serving details and fleet; ``unusable`` where no layout meets the targets
+    (priced at the largest layout's saturated capacity)."""
+
+    best: NDArray[np.intp]
+    unusable: NDArray[np.bool_]
+    tp: F
+    rps: F
+    info: dict[str, F]
+    summary: cap.ReplicaSummary | None
+
+
+def _choose_layout(inputs: Inputs, s: ServingInputs, fitting: list[_Layout]) -> _Choice:
+    """Per point, the layout with the fewest GPU-hours (shared by the options whose layouts
+    are the same objects, e.g. one fleet priced on demand and on spot)."""
+    key = ("choice", *(id(x) for x in fitting))
+    hit = inputs.memo.get(key)
+    if hit is not None:
+        return hit[0]  # type: ignore[no-any-return]
+    c = s.common
+    hours_all = np.stack([np.broadcast_to(x.hours, c.shape) for x in fitting])
+    best = _argmin_first(hours_all)
+    unusable = ~np.isfinite(np.take_along_axis(hours_all, best[None], 0)[0])
+    # where no layout meets the targets, keep the largest one (priced at saturation, marked)
+    best = np.where(unusable, len(fitting) - 1, best)
+    tp_arr = np.asarray([x.tp for x in fitting], dtype=float)[best]
+    choice = _Choice(best, unusable, tp_arr, np.asarray(0.0), {}, None)
+    if unusable.all():
+        inputs.memo[key] = (choice, fitting)
+        return choice
+    flat = np.asarray(best).reshape(-1)
+    one = bool(np.all(flat == flat[0]))
+    if one:
+        chosen = fitting[int(flat[0])]
+        rps, info = np.asarray(chosen.rps, dtype=float), dict(chosen.info)
+    else:
+        rps = _pick([x.rps for x in fitting], best, c.shape)
+        info = {k: _pick([x.info[k] for x in fitting], best, c.shape) for k in fitting[0].info}
+    if unusable.any():
+        last = fitting[-1]
+        sat = at_max_throughput(last.replica, c.input_tokens, c.output_tokens, s.efficiency)
+        rps = np.where(unusable, np.maximum(sat.requests_per_s, 1e-9), rps)
+        summary = _fleet(s, rps)
+    elif one:  # one layout everywhere: its fleet is the option's
+        summary = fitting[int(flat[0])].fleet(s)
+    else:  # each point takes the fleet of its own layout
+        summary = _pick_fleet([x.summary for x in fitting], best)
+    choice.rps, choice.info, choice.summary = rps, info, summary
+    inputs.memo[key] = (choice, fitting)
+    return choice
 
 
 def _contenders(fitting: list[_Layout], s: ServingInputs) -> list[_Layout]:
@@ -354,14 +402,18 @@ def _contenders(fitting: list[_Layout], s: ServingInputs) -> list[_Layout]:
 def _pick_fleet(
     fleets: list[cap.ReplicaSummary | None], best: NDArray[np.intp]
 ) -> cap.ReplicaSummary:
-    """Per point, the fleet of the layout ``best`` chose (pruned layouts are never chosen)."""
-    some = next(f for f in fleets if f is not None)
-    full = [f if f is not None else some for f in fleets]
-    index = best[..., None][None]
+    """Per point, the fleet of the layout ``best`` chose (only chosen layouts are stacked;
+    pruned ones, without a fleet, are never chosen)."""
+    used = np.unique(best)
+    chosen = [fleets[int(k)] for k in used]
+    assert all(f is not None for f in chosen)
+    where = np.searchsorted(used, best)
+    shape = chosen[0].peak.shape  # type: ignore[union-attr]
+    index = np.broadcast_to(where[..., None], shape)[None]
 
     def pick(field: str) -> Any:
-        stack = np.stack([np.broadcast_to(getattr(f, field), some.peak.shape) for f in full])
-        return np.take_along_axis(stack, np.broadcast_to(index, (1, *some.peak.shape)), axis=0)[0]
+        stack = np.stack([np.broadcast_to(getattr(f, field), shape) for f in chosen])
+        return np.take_along_axis(stack, index, axis=0)[0]
 
     return cap.ReplicaSummary(
         replica_hours_per_day=pick("replica_hours_per_day"),

@@ -157,7 +157,16 @@ def volume_sweep(
         try:
             found.append(
                 breakeven(
-                    s, ranking[0], other, on=VOLUME, metric="npv", low=lo, high=hi, points=points
+                    s,
+                    ranking[0],
+                    other,
+                    on=VOLUME,
+                    metric="npv",
+                    low=lo,
+                    high=hi,
+                    points=points,
+                    log=True,
+                    grid=sweep,
                 )
             )
         except ScenarioError:
