@@ -323,7 +323,7 @@ def test_tensor_parallel_choice_follows_the_swept_volume() -> None:
         gpus_per_replica=None,
     )
     scenario = build([big], latency={"ttft_ms": 1500, "itl_ms": 40})
-    volumes = np.asarray([1e4, 1e6, 1e8])
+    volumes = np.geomspace(1e4, 1e8, 13)  # small fleets to large: the layouts trade places
     swept = evaluate(scenario, {"workload.requests_per_month": volumes})
     tp = swept.option("own").details["gpus_per_replica"]
     for k, v in enumerate(volumes):

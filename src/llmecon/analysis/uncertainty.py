@@ -64,7 +64,7 @@ _KEYS: dict[str, tuple[set[str], set[str]]] = {  # required, optional (besides '
     "discrete": ({"values"}, {"weights"}),
 }
 #: Default samples per vectorised engine call (bounds memory: ~40 arrays of chunk x months). [-]
-CHUNK = 20_000
+CHUNK = 5_000
 _Z90 = 1.2815515655446004  # standard normal quantile at 0.9
 
 

@@ -42,30 +42,36 @@ def price_api(a: ApiInputs, min_quality: F | None) -> OptionCost:
     out = Outcome(c.shape, reasons=list(a.reasons))
     requests = c.requests
     r_in, r_out, r_cached = a.announced
-    per_req = (
-        dep.api_cost_per_request(
-            c.input_tokens[..., None],
-            c.output_tokens[..., None],
-            c.cached_input_share[..., None],
-            a.input_per_mtok[..., None] * r_in,
-            a.cached_input_per_mtok[..., None] * r_cached,
-            a.output_per_mtok[..., None] * r_out,
-            np.asarray(a.per_request_usd)[..., None],
-            c.batch_share[..., None],
-            (1.0 - a.batch_discount)[..., None],
-        )
-        * a.inference_premium[..., None]
-    )  # (..., months): announced price changes apply from their month
+    # without announced changes the cost of a request is the same every month: per point,
+    # not per point and month (perf); with them, per month from their month on
+    monthly = not all(np.all(r == 1.0) for r in a.announced)
+
+    def lift(x: F) -> F:
+        return np.asarray(x)[..., None] if monthly else np.asarray(x)
+
+    per_req = dep.api_cost_per_request(
+        lift(c.input_tokens),
+        lift(c.output_tokens),
+        lift(c.cached_input_share),
+        lift(a.input_per_mtok) * (r_in if monthly else 1.0),
+        lift(a.cached_input_per_mtok) * (r_cached if monthly else 1.0),
+        lift(a.output_per_mtok) * (r_out if monthly else 1.0),
+        lift(np.asarray(a.per_request_usd)),
+        lift(c.batch_share),
+        lift(1.0 - a.batch_discount),
+    ) * lift(a.inference_premium)
+    per_req_m = per_req if monthly else np.asarray(per_req)[..., None]  # (..., months or 1)
     # the trend is reached by moving to newer, cheaper models: prices step at each migration
     factor = dep.price_factor(c.months, a.price_change_per_year, c.migration_every_months)
-    bill = requests * per_req * factor
+    flat = requests * per_req_m
+    bill = flat * factor
     df = discount_factors(c.months, c.discount_rate_annual)
     d = out.details
-    d["api_cost_per_request_usd"] = out.per_point(per_req[..., 0])
-    d["api_bill_flat_prices_usd"] = out.per_point((requests * per_req).sum(axis=-1))
+    d["api_cost_per_request_usd"] = out.per_point(per_req_m[..., 0])
+    d["api_bill_flat_prices_usd"] = out.per_point(flat.sum(axis=-1))
     d["api_bill_usd"] = out.per_point(bill.sum(axis=-1))
-    d["api_bill_npv_usd"] = out.per_point((bill * df).sum(axis=-1))
-    d["api_bill_flat_npv_usd"] = out.per_point((requests * per_req * df).sum(axis=-1))
+    d["api_bill_npv_usd"] = out.per_point(_discounted(bill, df))
+    d["api_bill_flat_npv_usd"] = out.per_point(_discounted(flat, df))
     d["price_change_per_year"] = out.per_point(a.price_change_per_year)
 
     deployment = (
@@ -84,6 +90,14 @@ def price_api(a: ApiInputs, min_quality: F | None) -> OptionCost:
         d["fine_tune_usd"] = out.per_point(ft)
     sustainability = sustainability_common(c, requests)
     return finish(c, out, development, deployment, sustainability, min_quality)
+
+
+def _discounted(cash_flows: F, df: F) -> F:
+    """``sum_m CF_m v_m`` (a matrix product when the factors are the same for every point).
+    [USD]"""
+    if df.ndim == 1:
+        return np.asarray(cash_flows @ df)
+    return np.asarray((cash_flows * df).sum(axis=-1))
 
 
 def rate_limit_cost(a: ApiInputs, limits: RateLimits, out: Outcome) -> F:

@@ -127,6 +127,8 @@ class Common:
     output_tokens: F
     cached_input_share: F
     batch_share: F
+    #: the evaluation's memo (``Inputs.memo``): results that options share, computed once
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False)
 
 
 class _Reader:
@@ -246,6 +248,7 @@ def resolve_common(
         output_tokens=r.wl("output_tokens"),
         cached_input_share=r.wl("cached_input_share"),
         batch_share=r.wl("batch_share"),
+        memo=inputs.memo,
     )
 
 

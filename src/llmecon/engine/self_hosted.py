@@ -65,12 +65,49 @@ class _Layout:
     hours: F  # GPU-hours over the horizon, inf where not usable [GPU-hours]
     _bounds: tuple[F, F] | None = None
 
-    def fleet(self, s: ServingInputs) -> cap.ReplicaSummary:
-        """The fleet per month at this layout's capacity (computed once)."""
-        if self.summary is None:
+    def fleet(self, s: ServingInputs, rows: NDArray[np.bool_] | None = None) -> cap.ReplicaSummary:
+        """The fleet per month at this layout's capacity, computed once; with ``rows`` (a
+        mask over a 1-D array of points) only at those points (elsewhere zeros, and
+        ``hours`` inf: the search never picks them)."""
+        if self.summary is not None:
+            return self.summary
+        if rows is None or rows.all():
             self.summary = _fleet(s, self.rps)
             hours = self.summary.gpu_hours(self.tp).sum(axis=-1)
             self.hours = np.where(self.usable, hours, np.inf)
+            return self.summary
+        c = s.common
+
+        def pick(x: Any) -> Any:
+            a = np.asarray(x)
+            return a[rows] if a.ndim and a.shape[0] == rows.size else a
+
+        part = cap.replica_summary(
+            c.requests[rows],
+            pick(c.hourly_weights) if np.ndim(c.hourly_weights) > 1 else c.hourly_weights,
+            np.maximum(pick(self.rps), 1e-12),
+            pick(s.headroom),
+            s.min_replicas,
+            s.max_replicas,
+            s.autoscale,
+        )
+        full = c.requests.shape
+
+        def scatter(v: Any, dtype: Any = float) -> Any:
+            out = np.zeros(full, dtype=dtype)
+            out[rows] = v
+            return out
+
+        self.summary = cap.ReplicaSummary(
+            replica_hours_per_day=scatter(part.replica_hours_per_day),
+            peak=scatter(part.peak),
+            trough=scatter(part.trough),
+            short=scatter(part.short, bool),
+            served_rps_per_day=scatter(part.served_rps_per_day),
+        )
+        hours = np.full(rows.shape, np.inf)
+        hours[rows] = part.gpu_hours(self.tp).sum(axis=-1)
+        self.hours = np.where(self.usable, hours, np.inf)
         return self.summary
 
     def hour_bounds(self, s: ServingInputs) -> tuple[F, F]:
@@ -79,27 +116,23 @@ class _Layout:
         return self._bounds
 
     def _hour_bounds(self, s: ServingInputs) -> tuple[F, F]:
-        """Lower and upper bounds on the horizon's GPU-hours without the hourly fleet:
-        ``sum_h max(a w_h, n_min) <= sum_h n_h <= sum_h (a w_h + 1 + n_min)`` with ``a =
+        """Lower and upper bounds on the horizon's GPU-hours without the hourly fleet, from
+        ``sum_h max(a w_h, n_min) <= sum_h n_h <= sum_h (a w_h + max(1, n_min))`` with ``a =
         lambda (1 + headroom) / mu`` and ``sum_h w_h = 24`` (the peak hour all day without
-        autoscaling); inf where the layout misses the targets. [GPU-hours]"""
+        autoscaling), summed over the M months: with ``A = sum_m a_m``, ``24 max(A, M n_min)
+        <= sum_m sum_h n <= 24 (A + M max(1, n_min))``; inf where the layout misses the
+        targets. O(points), not O(points x months). [GPU-hours]"""
         c = s.common
-        per_s = c.requests / (cap.HOURS_PER_MONTH * cap.SECONDS_PER_HOUR)
-        a = per_s * (1.0 + s.headroom)[..., None] / np.maximum(self.rps, 1e-12)[..., None]
+        months = c.requests.shape[-1]
+        served = np.asarray(c.requests.sum(axis=-1)) / (cap.HOURS_PER_MONTH * cap.SECONDS_PER_HOUR)
+        total_a = served * (1.0 + s.headroom) / np.maximum(self.rps, 1e-12)
+        if not s.autoscale:
+            total_a = total_a * np.asarray(c.hourly_weights).max(axis=-1)
         lo = s.min_replicas
-        if s.autoscale:
-            low = np.maximum(24.0 * a, 24.0 * lo)
-            high = 24.0 * (a + 1.0 + lo)
-        else:
-            peak = a * np.asarray(c.hourly_weights).max(axis=-1)[..., None]
-            low = 24.0 * np.maximum(peak, lo)
-            high = 24.0 * (peak + 1.0 + lo)
-        scale = self.tp * cap.DAYS_PER_MONTH
-        bounds = (low.sum(axis=-1) * scale * (1.0 - 1e-9), high.sum(axis=-1) * scale)
-        return (
-            np.where(self.usable, bounds[0], np.inf),
-            np.where(self.usable, bounds[1], np.inf),
-        )
+        scale = 24.0 * self.tp * cap.DAYS_PER_MONTH
+        low = np.maximum(total_a, months * lo) * scale * (1.0 - 1e-9)
+        high = (total_a + months * max(1.0, lo)) * scale
+        return np.where(self.usable, low, np.inf), np.where(self.usable, high, np.inf)
 
 
 def _fleet(s: ServingInputs, rps: F) -> cap.ReplicaSummary:
@@ -250,8 +283,7 @@ def price_self_hosted(inputs: Inputs, s: ServingInputs, min_quality: F | None) -
             last_unfit = (tp, fit)
             continue
         fitting.append(_layout(inputs, s, tp, replica, fit))
-    for layout in _contenders(fitting, s):
-        layout.fleet(s)
+    _search(fitting, s)
     if len(s.tp_candidates) > 1 and not c.shape:
         for layout in fitting:
             if layout.usable.any():
@@ -387,16 +419,30 @@ def _choose_layout(inputs: Inputs, s: ServingInputs, fitting: list[_Layout]) -> 
     return choice
 
 
-def _contenders(fitting: list[_Layout], s: ServingInputs) -> list[_Layout]:
-    """The layouts that can have the fewest GPU-hours at some point: a layout whose lower
-    bound is above another's upper bound at every point cannot (``_Layout.hour_bounds``;
-    exact, so the choice is the one a full search makes). Only for arrays of points with an
-    unbounded fleet; otherwise every layout is searched."""
-    if len(fitting) < 2 or not s.common.shape or np.isfinite(s.max_replicas):
-        return fitting
+def _search(fitting: list[_Layout], s: ServingInputs) -> None:
+    """Compute the fleets the per-point choice needs, by branch and bound: layouts in order
+    of their lower bound on GPU-hours (``_Layout.hour_bounds``); each at only the points where
+    that bound does not exceed the fewest hours found so far (it cannot win elsewhere, so the
+    choice is exactly the full search's). One point, a capped fleet or points in more than
+    one dimension: every layout everywhere."""
+    c = s.common
+    if len(fitting) < 2 or len(c.shape) != 1 or np.isfinite(s.max_replicas):
+        for x in fitting:
+            x.fleet(s)
+        return
     bounds = [x.hour_bounds(s) for x in fitting]
-    best_high = np.min(np.stack([b[1] for b in bounds]), axis=0)
-    return [x for x, b in zip(fitting, bounds, strict=True) if np.any(b[0] <= best_high)] or fitting
+    order = sorted(
+        range(len(fitting)),
+        key=lambda k: float(np.mean(np.where(np.isfinite(bounds[k][0]), bounds[k][0], 1e300))),
+    )
+    best = np.full(c.shape, np.inf)
+    for k in order:
+        x = fitting[k]
+        need = np.asarray(x.usable & (bounds[k][0] <= best * (1.0 + 1e-9)))
+        if x.summary is None and need.any():
+            x.fleet(s, need)
+        if x.summary is not None:
+            best = np.minimum(best, x.hours)
 
 
 def _pick_fleet(
@@ -404,16 +450,16 @@ def _pick_fleet(
 ) -> cap.ReplicaSummary:
     """Per point, the fleet of the layout ``best`` chose (only chosen layouts are stacked;
     pruned ones, without a fleet, are never chosen)."""
-    used = np.unique(best)
-    chosen = [fleets[int(k)] for k in used]
+    used = [int(k) for k in np.unique(best)]
+    chosen = [fleets[k] for k in used]
     assert all(f is not None for f in chosen)
-    where = np.searchsorted(used, best)
-    shape = chosen[0].peak.shape  # type: ignore[union-attr]
-    index = np.broadcast_to(where[..., None], shape)[None]
+    masks = [np.asarray(best == k)[..., None] for k in used[1:]]
 
     def pick(field: str) -> Any:
-        stack = np.stack([np.broadcast_to(getattr(f, field), shape) for f in chosen])
-        return np.take_along_axis(stack, index, axis=0)[0]
+        out = getattr(chosen[0], field)
+        for mask, f in zip(masks, chosen[1:], strict=True):
+            out = np.where(mask, getattr(f, field), out)
+        return out
 
     return cap.ReplicaSummary(
         replica_hours_per_day=pick("replica_hours_per_day"),
@@ -445,7 +491,15 @@ def _serving_cost(
     d["replicas_peak"] = out.per_point(summary.peak.max(axis=-1))
     d["replicas_mean_month0"] = out.per_point(summary.replica_hours_per_day[..., 0] / 24.0)
     d["gpu_hours_month0"] = out.per_point(hours[..., 0])
-    d["utilization_month0"] = out.per_point(summary.utilization(capacity_rps)[..., 0])
+    # served over provisioned capacity, month 0 only (as ``ReplicaSummary.utilization``)
+    provisioned = summary.replica_hours_per_day[..., 0] * capacity_rps
+    with np.errstate(invalid="ignore", divide="ignore"):
+        util0 = np.where(
+            provisioned > 0,
+            np.minimum(summary.served_rps_per_day[..., 0] / provisioned, 1.0),
+            0.0,
+        )
+    d["utilization_month0"] = out.per_point(util0)
     max_rep = "none" if not np.isfinite(s.max_replicas) else f"{s.max_replicas:g}"
     out.fail_where(
         np.any(summary.short, axis=-1),

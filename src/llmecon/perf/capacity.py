@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Final
+from functools import lru_cache
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -383,13 +384,34 @@ def _count_above(a: F, k_lo: int, k_hi: float, weights: F) -> F:
     out = np.zeros(a.shape)
     if w.size == 0 or k_hi <= k_lo or top <= 0:
         return out
+    # breakpoints up to the next power of two above the largest a: shared by later calls
+    # with the same weights and bounds (breakpoints above every a are never counted)
+    reach = 2.0 ** math.ceil(math.log2(max(top, 1.0)))
+    table = _breakpoint_table(w.tobytes(), k_lo, k_hi, reach)
+    if table is None:
+        return out
+    inv, g, below, in_cell = table
+    c = (a * inv).astype(np.intp)  # == floor for a >= 0; clipped below for a < 0
+    np.clip(c, 0, g, out=c)
+    out = below[c]
+    for b_j, m_j in in_cell:  # the j-th breakpoint of each cell, and its multiplicity
+        out += (a > b_j[c]) * m_j[c]
+    return np.asarray(out)
+
+
+@lru_cache(maxsize=64)
+def _breakpoint_table(w_bytes: bytes, k_lo: int, k_hi: float, top: float) -> tuple[Any, ...] | None:
+    """The step breakpoints ``(k + eps) / w_h`` below ``top`` on a uniform grid of cells (see
+    ``_count_above``): the grid's scale, its last cell, the count of breakpoints below each
+    cell, and per rank j the j-th breakpoint of each cell with its multiplicity."""
+    w = np.frombuffer(w_bytes, dtype=float)
     parts = []
     for wh in w:
         k_end = min(k_hi, math.ceil(top * wh) + 1.0)
         if k_end > k_lo:
             parts.append((np.arange(k_lo, k_end, dtype=float) + _EPS) / wh)
     if not parts:
-        return out
+        return None
     u, mult = np.unique(np.concatenate(parts), return_counts=True)
     g = max(4 * u.size, 64)
     limit = max(16 * u.size, 1 << 16)
@@ -403,17 +425,15 @@ def _count_above(a: F, k_lo: int, k_hi: float, weights: F) -> F:
     cum = np.concatenate(([0.0], np.cumsum(mult, dtype=float)))
     start = np.searchsorted(cell, np.arange(g + 1), "left")  # first breakpoint in cell c
     end = np.append(start[1:], u.size)
-    c = (a * inv).astype(np.intp)  # == floor for a >= 0; clipped below for a < 0
-    np.clip(c, 0, g, out=c)
-    out = cum[start][c]
+    in_cell = []
     for j in range(int(per_cell.max())):
         idx = start + j
         valid = idx < end
         safe = np.minimum(idx, u.size - 1)
-        b_j = np.where(valid, u[safe], np.inf)
-        m_j = np.where(valid, mult[safe], 0).astype(float)
-        out += (a > b_j[c]) * m_j[c]
-    return np.asarray(out)
+        in_cell.append(
+            (np.where(valid, u[safe], np.inf), np.where(valid, mult[safe], 0).astype(float))
+        )
+    return inv, g, cum[start], in_cell
 
 
 def _direct_sum(need_scale: F, weights: F, lo: float, hi: float, autoscale: bool) -> F:

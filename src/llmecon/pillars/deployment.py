@@ -69,11 +69,17 @@ def price_factor(
     r [1/year], k [months] -> (..., M) [-].
     """
     m = np.arange(months, dtype=float)
-    r = np.asarray(change_per_year, dtype=float)[..., None]
+    rate = np.asarray(change_per_year, dtype=float)
     if step_months is not None:
         k = np.maximum(np.asarray(step_months, dtype=float)[..., None], 1e-9)
         m = np.floor(m / k) * k
-    return np.asarray((1.0 + r) ** (m / 12.0))
+    if rate.ndim and np.ndim(m) == 1 and rate.size > 64:
+        # few distinct rates (a discrete distribution): one power per distinct value (perf)
+        values, index = np.unique(rate, return_inverse=True)
+        if values.size * 8 < rate.size:
+            table = (1.0 + values[:, None]) ** (m / 12.0)
+            return np.asarray(table[index.reshape(rate.shape)])
+    return np.asarray((1.0 + rate[..., None]) ** (m / 12.0))
 
 
 def ops_staff_cost(
