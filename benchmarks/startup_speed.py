@@ -9,8 +9,8 @@ cache is hot) and prints the minimum and median wall time:
 
 * ``python -c pass`` (the interpreter alone, for reference);
 * ``python -c "import llmecon.cli"`` (the CLI's imports: typer and llmecon's light modules);
-* ``llmecon --help`` (typer's rich help; target < 0.3 s);
-* ``llmecon --help`` with ``TYPER_USE_RICH=0`` (plain click help, to show what rich costs);
+* ``llmecon --help`` (plain click help, the default; target < 0.3 s);
+* ``llmecon --help`` with ``TYPER_USE_RICH=1`` (typer's rich panels, to show what they cost);
 * ``llmecon evaluate`` with no scenario (an argument error);
 * ``llmecon evaluate examples/support_bot.yaml`` (the whole evaluation).
 """
@@ -54,12 +54,12 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=10, help="runs per command (default 10)")
     args = ap.parse_args()
     cli = _llmecon()
-    plain = {**os.environ, "TYPER_USE_RICH": "0"}
+    rich = {**os.environ, "TYPER_USE_RICH": "1"}
     cases: list[tuple[str, list[str], dict[str, str] | None]] = [
         ("python -c pass", [sys.executable, "-c", "pass"], None),
         ("import llmecon.cli", [sys.executable, "-c", "import llmecon.cli"], None),
         ("llmecon --help", [*cli, "--help"], None),
-        ("llmecon --help (TYPER_USE_RICH=0)", [*cli, "--help"], plain),
+        ("llmecon --help (TYPER_USE_RICH=1)", [*cli, "--help"], rich),
         ("llmecon evaluate (argument error)", [*cli, "evaluate"], None),
         (
             "llmecon evaluate examples/support_bot.yaml",
