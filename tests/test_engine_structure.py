@@ -401,14 +401,14 @@ def test_inputs_say_where_each_number_came_from() -> None:
 
 
 def test_hybrid_legs_in_a_cycle_are_named() -> None:
+    """A cycle of hybrid legs is refused at validation, naming it (no RecursionError)."""
     from llmecon.errors import ScenarioError
 
-    scenario = build(
-        [
-            api_option(),
-            {"name": "h1", "kind": "hybrid", "legs": ["api", "h2"], "escalation_share": 0.1},
-            {"name": "h2", "kind": "hybrid", "legs": ["api", "h1"], "escalation_share": 0.1},
-        ]
-    )
-    with pytest.raises(ScenarioError, match=r"cycle \(h1 -> h2 -> h1\)"):
-        evaluate(scenario)
+    with pytest.raises(ScenarioError, match=r"hybrid legs form a cycle \(h1 -> h2 -> h1\)"):
+        build(
+            [
+                api_option(),
+                {"name": "h1", "kind": "hybrid", "legs": ["api", "h2"], "escalation_share": 0.1},
+                {"name": "h2", "kind": "hybrid", "legs": ["api", "h1"], "escalation_share": 0.1},
+            ]
+        )

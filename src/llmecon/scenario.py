@@ -9,7 +9,10 @@ as an assumption in the result.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import stat
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -22,6 +25,9 @@ NonNeg = Annotated[float, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
 Pos = Annotated[float, Field(gt=0)]
 PosShare = Annotated[float, Field(gt=0, le=1)]
+#: An interval of whole or fractional months, at least one (a shorter one has no meaning in a
+#: monthly cash-flow model).
+Months = Annotated[float, Field(ge=1)]
 
 OptionKind = Literal["api", "hosted_open", "self_hosted", "slm", "hybrid"]
 Precision = Literal["bf16", "fp16", "fp8", "int8", "int4"]
@@ -43,9 +49,16 @@ class _Strict(BaseModel):
 
 
 class Workload(_Strict):
-    requests_per_month: NonNeg = Field(description="Requests in the first month [requests/month].")
-    input_tokens: NonNeg = Field(description="Mean prompt tokens per request [tokens].")
-    output_tokens: NonNeg = Field(description="Mean generated tokens per request [tokens].")
+    # upper bounds far above any real workload keep every cost finite
+    requests_per_month: NonNeg = Field(
+        le=1e13, description="Requests in the first month, at most 1e13 [requests/month]."
+    )
+    input_tokens: NonNeg = Field(
+        le=1e8, description="Mean prompt tokens per request, at most 1e8 [tokens]."
+    )
+    output_tokens: NonNeg = Field(
+        le=1e7, description="Mean generated tokens per request, at most 1e7 [tokens]."
+    )
     cached_input_share: Share = Field(
         0.0, description="Share of input tokens read from a prompt cache [-]."
     )
@@ -90,6 +103,12 @@ class Constraints(_Strict):
     min_quality: Share | None = Field(
         None, description="Minimum task success rate an option must reach [-]."
     )
+
+    @model_validator(mode="after")
+    def _region_named(self) -> Constraints:
+        if self.data_residency == "region" and not (self.region or "").strip():
+            raise ValueError("region: data_residency 'region' needs the region (e.g. region: eu)")
+        return self
 
 
 class Organisation(_Strict):
@@ -164,7 +183,9 @@ class TrainingSpec(_Strict):
     )
     gpu: str | None = Field(None, description="Training GPU (default: the serving GPU).")
     usd_per_gpu_hour: NonNeg | None = Field(None, description="Training GPU price [USD/GPU-hour].")
-    mfu: Share | None = Field(None, description="Training model-FLOPs utilization [-].")
+    mfu: PosShare | None = Field(
+        None, description="Training model-FLOPs utilization, in (0, 1] [-]."
+    )
     label_usd_per_example: NonNeg | None = Field(
         None, description="Human labeling price [USD/example]."
     )
@@ -172,7 +193,9 @@ class TrainingSpec(_Strict):
         None, description="API model that writes synthetic data (distillation)."
     )
     teacher_provider: str | None = Field(None, description="Provider of the teacher model.")
-    retrain_every_months: Pos | None = Field(None, description="Retraining interval [months].")
+    retrain_every_months: Months | None = Field(
+        None, description="Retraining interval, at least 1 [months]."
+    )
 
 
 class EfficiencySpec(_Strict):
@@ -298,8 +321,8 @@ class Option(_Strict):
     network_storage_usd_per_month: NonNeg | None = Field(
         None, description="Egress and storage bill [USD/month]."
     )
-    migration_every_months: Pos | None = Field(
-        None, description="API deprecation / model migration interval [months]."
+    migration_every_months: Months | None = Field(
+        None, description="API deprecation / model migration interval, at least 1 [months]."
     )
     migration_weeks: NonNeg | None = Field(
         None, description="Effort per migration [engineer-weeks]."
@@ -373,17 +396,26 @@ class Scenario(_Strict):
     @model_validator(mode="after")
     def _names(self) -> Scenario:
         names = [o.name for o in self.options]
-        dup = {n for n in names if names.count(n) > 1}
+        counts = Counter(names)
+        dup = {n for n, k in counts.items() if k > 1}
         if dup:
             raise ValueError(f"option names must be unique; repeated: {', '.join(sorted(dup))}")
+        by_name = {o.name: o for o in self.options}
         for o in self.options:
             for leg in o.legs or []:
-                if leg not in names:
+                if leg not in by_name:
                     raise ValueError(
-                        f"option {o.name!r}: leg {leg!r} is not an option name; names: {', '.join(names)}"
+                        f"option {o.name!r}: leg {leg!r} is not an option name; names: {', '.join(names[:20])}"
+                        + (" ..." if len(names) > 20 else "")
                     )
                 if leg == o.name:
                     raise ValueError(f"option {o.name!r}: a hybrid cannot use itself as a leg")
+        cycle = _leg_cycle(by_name)
+        if cycle:
+            raise ValueError(
+                f"option {cycle[0]!r}: hybrid legs form a cycle ({' -> '.join(cycle)}); "
+                "a leg must not lead back to its hybrid"
+            )
         return self
 
     def option(self, name: str) -> Option:
@@ -391,6 +423,33 @@ class Scenario(_Strict):
             if o.name == name:
                 return o
         raise KeyError(name)
+
+
+def _leg_cycle(by_name: dict[str, Option]) -> list[str]:
+    """A cycle of hybrid legs (``[h1, h2, h1]``), or [] when there is none."""
+    state: dict[str, int] = {}
+    for start in by_name:
+        if start in state:
+            continue
+        stack: list[tuple[str, int]] = [(start, 0)]
+        path: list[str] = []
+        while stack:
+            name, i = stack.pop()
+            if i == 0:
+                state[name] = 1
+                path.append(name)
+            legs = by_name[name].legs or []
+            if i < len(legs):
+                stack.append((name, i + 1))
+                leg = legs[i]
+                if state.get(leg) == 1:
+                    return [*path[path.index(leg) :], leg]
+                if leg not in state and leg in by_name:
+                    stack.append((leg, 0))
+            else:
+                state[name] = 2
+                path.pop()
+    return []
 
 
 def _loc(loc: tuple[Any, ...], data: Any) -> str:
@@ -446,10 +505,122 @@ def parse_scenario(data: Any) -> Scenario:
         raise ScenarioError(
             ["(top level): a scenario must be a YAML mapping with workload and options"]
         )
+    check_shape(data)
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
         raise ScenarioError(_messages(err, data)) from None
+
+
+#: Largest scenario file read. [bytes]
+MAX_FILE_BYTES = 1 << 20
+#: Most values a document may hold once YAML aliases are expanded. [-]
+MAX_VALUES = 100_000
+#: Deepest nesting of mappings and lists. [-]
+MAX_DEPTH = 32
+
+
+def _read_text(p: Path) -> str:
+    """The file's text: UTF-8 (a BOM allowed) or UTF-16 with a BOM; a clear error for
+    anything else (a directory, a FIFO or device, a binary or over-large file)."""
+    try:
+        st = p.stat()
+    except OSError as err:
+        raise ScenarioError([f"{p}: cannot be read ({err.strerror}); check the path"]) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ScenarioError([f"{p}: is a directory; give a scenario YAML file"])
+    if not stat.S_ISREG(st.st_mode):
+        raise ScenarioError([f"{p}: not a regular file (a pipe or device); give a YAML file"])
+    if st.st_size > MAX_FILE_BYTES:
+        raise ScenarioError(
+            [
+                f"{p}: {st.st_size:,} bytes is larger than a scenario can be ({MAX_FILE_BYTES:,}); "
+                "check that this is the scenario file"
+            ]
+        )
+    try:
+        raw = p.read_bytes()
+    except OSError as err:
+        raise ScenarioError(
+            [f"{p}: cannot be read ({err.strerror}); check its permissions"]
+        ) from None
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ScenarioError(
+            [
+                f"{p}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start}); "
+                "save the scenario as UTF-8 YAML"
+            ]
+        ) from None
+    if "\x00" in text:
+        raise ScenarioError(
+            [f"{p}: holds NUL bytes, so it is not YAML text; give a scenario YAML file"]
+        )
+    return text
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader that refuses duplicate keys (the last one would win silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            try:
+                first = seen.get(key)
+            except TypeError:
+                continue  # an unhashable key: the base class reports it
+            line = key_node.start_mark.line + 1
+            if first is not None:
+                raise ScenarioError(
+                    [f"line {line}: key {key!r} is repeated (first on line {first}); keep one"]
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-untyped-call, no-any-return]
+
+
+def check_shape(data: Any, where: str = "(top level)") -> None:
+    """Refuse documents that nest deeper than ``MAX_DEPTH`` or hold more than ``MAX_VALUES``
+    values once aliases are expanded (a YAML alias bomb), before anything walks them."""
+    sizes: dict[int, tuple[int, int]] = {}  # id -> (values, depth), shared nodes counted once
+
+    def walk(node: Any, depth: int) -> tuple[int, int]:
+        if depth > MAX_DEPTH:
+            raise ScenarioError(
+                [f"{where}: nested more than {MAX_DEPTH} levels deep; a scenario is a few levels"]
+            )
+        if not isinstance(node, dict | list):
+            return 1, 0
+        hit = sizes.get(id(node))
+        if hit is not None:
+            return hit
+        children = list(node.values()) if isinstance(node, dict) else node
+        total, deepest = 1, 0
+        for child in children:
+            n, d = walk(child, depth + 1)
+            total += n
+            deepest = max(deepest, d + 1)
+            if total > MAX_VALUES:
+                raise ScenarioError(
+                    [
+                        f"{where}: expands to more than {MAX_VALUES:,} values (YAML anchors and "
+                        "aliases?); write the scenario out plainly"
+                    ]
+                )
+        if depth + deepest > MAX_DEPTH:
+            raise ScenarioError(
+                [f"{where}: nested more than {MAX_DEPTH} levels deep; a scenario is a few levels"]
+            )
+        sizes[id(node)] = (total, deepest)
+        return total, deepest
+
+    walk(data, 0)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -457,8 +628,15 @@ def load_scenario(path: str | Path) -> Scenario:
     p = Path(path)
     if not p.exists():
         raise ScenarioError([f"{p}: no such file; create one with `llmecon init {p}`"])
+    text = _read_text(p)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = yaml.load(text, Loader=_Loader)
+    except ScenarioError as err:
+        raise ScenarioError([f"{p}: {line}" for line in err.problems]) from None
+    except RecursionError:
+        raise ScenarioError(
+            [f"{p}: nested too deeply to read; a scenario is a few levels of mappings"]
+        ) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -466,6 +644,7 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(
             [f"{p}:{where}: malformed YAML ({problem}); fix the indentation or quoting there"]
         ) from None
+    check_shape(data, str(p))
     return parse_scenario(data)
 
 

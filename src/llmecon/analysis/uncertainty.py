@@ -34,6 +34,7 @@ chunk size and the same seed gives identical results.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
 from collections.abc import Callable, Mapping
@@ -65,6 +66,8 @@ _KEYS: dict[str, tuple[set[str], set[str]]] = {  # required, optional (besides '
 }
 #: Default samples per vectorised engine call (bounds memory: ~40 arrays of chunk x months). [-]
 CHUNK = 5_000
+#: Most samples one simulation takes: its (options, samples) arrays stay in memory. [-]
+MAX_SAMPLES = 1_000_000
 _Z90 = 1.2815515655446004  # standard normal quantile at 0.9
 
 
@@ -108,7 +111,12 @@ class Distribution:
 
 
 def _num(spec: Mapping[str, Any], key: str, where: str, problems: list[str]) -> float | None:
+    """A finite number; a numeric string such as ``2e6`` (YAML 1.1 reads exponents without a
+    dot as text) counts, as it does in every other scenario field."""
     v = spec.get(key)
+    if isinstance(v, str):
+        with contextlib.suppress(ValueError):
+            v = float(v.strip())
     if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(float(v)):
         problems.append(f"{where}.{key}: must be a finite number, got {v!r}")
         return None
@@ -389,6 +397,17 @@ def simulate(
     t0 = time.perf_counter()
     if samples < 1:
         raise ScenarioError([f"simulate: --samples must be at least 1 (got {samples})"])
+    if samples > MAX_SAMPLES:
+        raise ScenarioError(
+            [
+                f"simulate: --samples {samples:,} is more than {MAX_SAMPLES:,} (the samples are "
+                "kept in memory); percentiles settle long before that, so sample fewer"
+            ]
+        )
+    if seed is not None and (isinstance(seed, bool) or int(seed) < 0):
+        raise ScenarioError(
+            [f"simulate: --seed must be 0 or more (got {seed}); pass e.g. --seed 7"]
+        )
     if chunk < 1:
         raise ScenarioError(["simulate: chunk must be at least 1"])
     if not scenario.uncertainty:

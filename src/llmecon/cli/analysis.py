@@ -85,7 +85,7 @@ def breakeven_cmd(
 
 def sensitivity_cmd(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    top: Annotated[int, typer.Option("--top", help="Rows per tornado.")] = 12,
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows per tornado (1 or more).")] = 12,
     as_json: JsonFlag = False,
 ) -> None:
     """Swing every input one at a time and rank what moves the answer (tornado data).

@@ -115,6 +115,27 @@ def predict(
         m = resolve_model(model)
     with friendly_errors("--gpu"):
         g = resolve_gpu(gpu)
+    problems = [
+        f"{flag}: {value:g} is not a finite number; give a token count"
+        for flag, value in (("--input-tokens", input_tokens), ("--output-tokens", output_tokens))
+        if not math.isfinite(value)
+    ]
+    if m.num_attention_heads and m.num_attention_heads % gpus:
+        problems.append(
+            f"--gpus: {gpus} GPUs do not divide {m.name}'s {m.num_attention_heads} attention "
+            "heads; give a divisor (1, 2, 4, 8 ...)"
+        )
+    total = input_tokens + output_tokens
+    if m.max_context and math.isfinite(total) and total > m.max_context:
+        problems.append(
+            f"--input-tokens: {total:,.0f} prompt + output tokens exceed {m.name}'s "
+            f"{m.max_context:,}-token context window; give fewer"
+        )
+    for flag, value in (("--ttft-ms", ttft_ms), ("--itl-ms", itl_ms)):
+        if value is not None and not value > 0:
+            problems.append(f"{flag}: a latency target must be above 0 ms (got {value:g})")
+    if problems:
+        fail(problems)
     replica, fit = build_replica(m, g, precision, gpus)
     eff = inf.Efficiency()
     b = float(inf.max_batch(replica, input_tokens, output_tokens, eff)) if fit.fits else 0.0

@@ -82,7 +82,32 @@ def price_all(
     inputs = Inputs(scenario, overrides or {})
     chosen = scenario.options if only is None else [scenario.option(n) for n in only]
     costs = [price_option(inputs, o) for o in chosen]
+    for cost in costs:
+        _check_finite(inputs, cost)
     return inputs, costs, monthly_requests(inputs)
+
+
+def _check_finite(inputs: Inputs, cost: OptionCost) -> None:
+    """A cost that overflowed or became NaN is an error naming the inputs, never a number
+    that could be recommended."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        ok = bool(np.all(np.isfinite(cost.monthly)))
+    if ok:
+        return
+    own = f"options.{cost.name}."
+    suspects = sorted(
+        (p for p, v in inputs.used.items() if (p.startswith((own, "workload.")) and abs(v) >= 1e9)),
+        key=lambda p: -abs(inputs.used[p]),
+    )
+    named = ", ".join(f"{p} = {inputs.used[p]:.3g}" for p in suspects[:4]) or (
+        "no single extreme input; check the option's prices and volumes"
+    )
+    raise ScenarioError(
+        [
+            f"options.{cost.name}: its costs are not finite numbers (overflow or NaN) with these "
+            f"inputs: {named}; use realistic values"
+        ]
+    )
 
 
 def totals(inputs: Inputs, cost: OptionCost) -> tuple[F, F]:

@@ -672,6 +672,23 @@ def _gpu_pricing(inputs: Inputs, option: Option, gpu: GPU, reasons: list[str]) -
 TP_CANDIDATES = (1, 2, 4, 8)
 
 
+def _tp_candidates(option: Option, model: ModelArch, reasons: list[str]) -> tuple[int, ...]:
+    """The tensor-parallel degrees to search: the user's, or 1, 2, 4, 8; a degree must divide
+    the attention heads (each GPU holds whole heads, as vLLM, SGLang and TensorRT-LLM
+    require)."""
+    heads = model.num_attention_heads
+    if option.gpus_per_replica:
+        tp = option.gpus_per_replica
+        if heads and heads % tp:
+            reasons.append(
+                f"{tp} GPUs per replica do not divide {model.name}'s {heads} attention heads "
+                f"(set options.{option.name}.gpus_per_replica to a divisor, e.g. "
+                f"{max(d for d in TP_CANDIDATES if heads % d == 0)})"
+            )
+        return (tp,)
+    return tuple(d for d in TP_CANDIDATES if not heads or heads % d == 0) or (1,)
+
+
 def resolve_serving(
     inputs: Inputs, option: Option, traffic_scale: float | F = 1.0, as_leg: bool = False
 ) -> ServingInputs:
@@ -719,7 +736,7 @@ def resolve_serving(
         gpu=gpu,
         precision=option.precision,
         kv_precision=option.kv_precision,
-        tp_candidates=(option.gpus_per_replica,) if option.gpus_per_replica else TP_CANDIDATES,
+        tp_candidates=_tp_candidates(option, model, reasons),
         efficiency=resolve_efficiency(inputs, option),
         ttft_s=np.asarray(ttft),
         itl_s=np.asarray(itl),

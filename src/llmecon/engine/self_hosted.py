@@ -271,6 +271,14 @@ def price_self_hosted(inputs: Inputs, s: ServingInputs, min_quality: F | None) -
     """Monthly cash flows of a self-hosted option (see the module docstring)."""
     c = s.common
     out = Outcome(c.shape, reasons=list(s.reasons))
+    window = s.model.max_context
+    if window:
+        tokens = c.input_tokens + c.output_tokens
+        out.fail_where(
+            tokens > window,
+            f"prompt + output of {float(np.max(tokens)):,.0f} tokens exceed {s.model.name}'s "
+            f"{window:,}-token context window (shorten the prompt, or pick a longer-context model)",
+        )
     d = out.details
     d.update(model=s.model.name, gpu=s.gpu.name, precision=s.precision)
     # every layout that fits, with its capacity and GPU-hours per point
@@ -308,6 +316,19 @@ def price_self_hosted(inputs: Inputs, s: ServingInputs, min_quality: F | None) -
             f"{c.path}.gpus_per_replica = {_show(tp_arr)} (fewest GPU-hours"
             + (f"; {'; '.join(notes)})" if notes else " at each point)"),
         )
+    if unusable.all() and not s.has_slo and s.measured_requests_per_s is None:
+        # no targets, yet nothing is served: one request's KV cache does not fit
+        last = fitting[-1]
+        d.update(gpus_per_replica=last.tp, fit=last.fit.explain(last.tp, s.gpu.name))
+        need = float(np.max(c.input_tokens + c.output_tokens))
+        room = float(np.asarray(last.replica.kv_capacity_tokens))
+        out.reasons.append(
+            f"one request of {need:,.0f} tokens needs more KV cache than {last.tp} x "
+            f"{s.gpu.name} hold ({room:,.0f} tokens) "
+            "(shorten the prompt, or pick GPUs with more memory)"
+        )
+        z = zeros(c)
+        return finish(c, out, z, z, z, min_quality)
     if unusable.all():
         # no layout meets the targets anywhere: explain on the largest one that fits
         last = fitting[-1]
