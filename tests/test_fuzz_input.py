@@ -67,3 +67,51 @@ def test_mutated_scenarios_never_crash(
     if result.exit_code == 2:
         lines = result.output.strip().splitlines()
         assert lines and all(line.startswith("error: ") for line in lines), result.output
+
+
+TEXT = (EXAMPLES / "classification.yaml").read_text()
+
+#: Whole hostile files: the example in other encodings or cut short, random bytes, deep
+#: nesting, alias fans, extreme numbers spliced into it.
+hostile_files = st.one_of(
+    st.binary(max_size=400),
+    st.sampled_from(["utf-16", "utf-16-le", "utf-32", "latin-1", "utf-8-sig"]).map(
+        lambda enc: TEXT.replace("#", "é#").encode(enc, errors="replace")
+    ),
+    st.integers(0, len(TEXT)).map(lambda n: TEXT[:n].encode()),
+    st.tuples(st.sampled_from("[{"), st.integers(1, 3000)).map(lambda t: (t[0] * t[1]).encode()),
+    st.integers(2, 12).map(
+        lambda k: (
+            TEXT
+            + "\nuncertainty:\n  a0: &a0 [1, 2, 3]\n"
+            + "".join(f"  a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, k))
+        ).encode()
+    ),
+    st.sampled_from(
+        ["1e308", "-1e308", "1e-320", ".inf", ".nan", "0x1p999", "99999999999999999999"]
+    ).map(
+        lambda x: TEXT.replace(
+            "requests_per_month: 300000000", f"requests_per_month: {x}", 1
+        ).encode()
+    ),
+)
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(content=hostile_files, command=st.sampled_from(["evaluate", "simulate", "sensitivity"]))
+def test_hostile_files_never_crash_or_hang(
+    tmp_path_factory: Any, content: bytes, command: str
+) -> None:
+    path = tmp_path_factory.mktemp("hostile") / "s.yaml"
+    path.write_bytes(content)
+    args = [command, str(path)] + (["--samples", "50"] if command == "simulate" else [])
+    result = runner.invoke(app, args)
+    assert result.exit_code in (0, 2), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+    if result.exit_code == 2:
+        lines = result.output.strip().splitlines()
+        assert lines and all(line.startswith("error: ") for line in lines), result.output

@@ -3,6 +3,7 @@ a traceback, a NaN or a silent default (issue #10, value classes)."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -160,3 +161,52 @@ def test_a_cost_that_overflows_is_an_error_naming_the_inputs() -> None:
     line = err.value.problems[0]
     assert line.startswith("options.api: its costs are not finite numbers (overflow or NaN)")
     assert "workload.requests_per_month = 1e+12" in line
+
+
+def test_monte_carlo_samples_stay_inside_the_schema_bounds() -> None:
+    """A normal with sd 5 on monthly growth would draw +500 %/month; samples are clipped to
+    the schema's [-0.5, 2.0] (and the share clipped is reported)."""
+    from llmecon.analysis._common import clip_to_domain
+    from llmecon.analysis.uncertainty import simulate
+
+    assert clip_to_domain("workload.monthly_growth", [-3.0, 0.1, 50.0]).tolist() == [
+        -0.5,
+        0.1,
+        2.0,
+    ]
+    assert clip_to_domain("organisation.pue", [0.5, 5.0]).tolist() == [1.0, 3.0]
+    assert clip_to_domain("options.x.training.mfu", [0.0]).tolist() == [1e-9]
+    s = build(uncertainty={"workload.monthly_growth": {"dist": "normal", "mean": 0, "sd": 5}})
+    sim = simulate(s, 400, seed=3)
+    assert any("monthly_growth samples fell outside its domain" in n for n in sim.notes)
+    assert all(math.isfinite(o.npv_usd.p90) for o in sim.options)
+
+
+def test_no_crossover_month_is_claimed_for_an_infeasible_option() -> None:
+    from llmecon.analysis.breakeven import crossover_month
+
+    big = self_hosted_option(
+        name="big", model="llama-3.1-405b", gpu="L4", measured_requests_per_s=None
+    )
+    got = crossover_month(build([api_option(), big]), "api", "big")
+    assert got.infeasible == ["big"]
+    assert got.explain() == "no crossover month: big is infeasible at the scenario's inputs"
+
+
+def test_one_output_token_has_no_inter_token_latency_to_meet() -> None:
+    """A yes/no classifier (1 output token) under an ITL target stays feasible, and its cost
+    does not fall as the output grows (the ITL target no longer folds the batch's prefills
+    into a per-token time at O = 1)."""
+    own = self_hosted_option(measured_requests_per_s=None, gpus_per_replica=None)
+    costs = []
+    for out_tokens in (1, 2, 4, 8):
+        ev = evaluate(
+            build(
+                [own],
+                workload={"requests_per_month": 3e8, "output_tokens": out_tokens},
+                latency={"ttft_ms": 1000, "itl_ms": 50},
+            )
+        )
+        assert ev.option("own").feasible
+        costs.append(float(ev.option("own").npv_usd))
+    assert costs == sorted(costs)

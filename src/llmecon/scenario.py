@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import math
 import stat
+import typing
 from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -423,6 +425,69 @@ class Scenario(_Strict):
             if o.name == name:
                 return o
         raise KeyError(name)
+
+
+def _constraint_bounds(items: Any) -> tuple[float, float]:
+    lo, hi = -math.inf, math.inf
+    for m in items:
+        for attr, is_lo in (("ge", True), ("gt", True), ("le", False), ("lt", False)):
+            v = getattr(m, attr, None)
+            if v is not None:
+                # an open bound (gt, lt) as the nearest value inside it
+                x = float(v) + (1e-9 * max(1.0, abs(float(v))) if attr == "gt" else 0.0)
+                x = x - (1e-9 * max(1.0, abs(x)) if attr == "lt" else 0.0)
+                lo, hi = (max(lo, x), hi) if is_lo else (lo, min(hi, x))
+    return lo, hi
+
+
+def _annotation_bounds(tp: Any) -> tuple[float, float]:
+    """Bounds inside an annotation: ``Annotated[float, Field(ge=0)]``, optionally ``| None``."""
+    lo, hi = -math.inf, math.inf
+    if typing.get_origin(tp) is typing.Annotated:
+        for extra in typing.get_args(tp)[1:]:
+            a, b = _constraint_bounds(getattr(extra, "metadata", [extra]))
+            lo, hi = max(lo, a), min(hi, b)
+        a, b = _annotation_bounds(typing.get_args(tp)[0])
+        return max(lo, a), min(hi, b)
+    for arg in typing.get_args(tp):
+        if arg is not type(None):
+            a, b = _annotation_bounds(arg)
+            lo, hi = max(lo, a), min(hi, b)
+    return lo, hi
+
+
+def field_bounds(path: str, scenario: Scenario | None = None) -> tuple[float, float]:
+    """The schema's bounds [lo, hi] of the numeric field at a dotted ``path``
+    (``options.<name>.<field>`` included); (-inf, inf) where the schema sets none or the path
+    names no schema field (a catalog value such as ``facts.*``)."""
+    model: type[BaseModel] = Scenario
+    parts = path.split(".")
+    if parts[0] == "options":
+        names = (
+            sorted((o.name for o in scenario.options), key=len, reverse=True) if scenario else []
+        )
+        name = next((n for n in names if path.startswith(f"options.{n}.")), None)
+        rest = path[len(f"options.{name}.") :] if name else ".".join(parts[2:])
+        model, parts = Option, rest.split(".")
+    for i, part in enumerate(parts):
+        f = model.model_fields.get(part)
+        if f is None:
+            return -math.inf, math.inf
+        last = i == len(parts) - 1 or (i == len(parts) - 2 and parts[-1].isdigit())
+        if last:
+            a, b = _constraint_bounds(f.metadata)
+            c, d = _annotation_bounds(f.annotation)
+            return max(a, c), min(b, d)
+        inner = f.annotation
+        nested = [
+            x
+            for x in (typing.get_args(inner) or (inner,))
+            if isinstance(x, type) and issubclass(x, BaseModel)
+        ]
+        if not nested:
+            return -math.inf, math.inf
+        model = nested[0]
+    return -math.inf, math.inf
 
 
 def _leg_cycle(by_name: dict[str, Option]) -> list[str]:

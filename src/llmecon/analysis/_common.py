@@ -21,7 +21,7 @@ from llmecon import fmt
 from llmecon.catalog import CatalogError
 from llmecon.engine import Inputs, price_all, totals
 from llmecon.errors import ScenarioError, UnknownParameter
-from llmecon.scenario import Scenario
+from llmecon.scenario import Scenario, field_bounds
 
 F = NDArray[np.float64]
 
@@ -52,15 +52,19 @@ def json_safe(obj: Any) -> Any:
     return obj
 
 
-def clip_to_domain(path: str, values: ArrayLike) -> F:
-    """Clip samples to the parameter's domain: shares to [0, 1], growth/trends to >= -0.99,
-    everything else to >= 0."""
+def clip_to_domain(path: str, values: ArrayLike, scenario: Scenario | None = None) -> F:
+    """Clip samples to the parameter's domain: the schema's bounds for a scenario field
+    (growth in [-0.5, 2] per month, PUE in [1, 3] ...), within the kind's rule (shares in
+    [0, 1], growth and trends >= -0.99, everything else >= 0)."""
     v = np.asarray(values, dtype=float)
     if is_share(path):
-        return np.clip(v, 0.0, 1.0)
-    if is_signed(path):
-        return np.maximum(v, -0.99)
-    return np.maximum(v, 0.0)
+        lo, hi = 0.0, 1.0
+    elif is_signed(path):
+        lo, hi = -0.99, math.inf
+    else:
+        lo, hi = 0.0, math.inf
+    s_lo, s_hi = field_bounds(path, scenario)
+    return np.clip(v, max(lo, s_lo), min(hi, s_hi))
 
 
 @dataclass

@@ -174,8 +174,15 @@ class CrossoverMonth:
     leader_at_start: str
     leader_at_end: str
     difference_usd: float
+    #: options that are infeasible at the scenario's inputs (no crossover is claimed)
+    infeasible: list[str] = field(default_factory=list)
 
     def explain(self) -> str:
+        if self.infeasible:
+            return (
+                f"no crossover month: {' and '.join(self.infeasible)} "
+                f"{'is' if len(self.infeasible) == 1 else 'are'} infeasible at the scenario's inputs"
+            )
         if not self.months:
             return (
                 f"{self.leader_at_start} stays cheaper than "
@@ -544,6 +551,7 @@ def crossover_month(scenario: Scenario, a: str, b: str) -> CrossoverMonth:
         leader_at_start=winners[0],
         leader_at_end=winners[-1],
         difference_usd=float(cum[-1]),
+        infeasible=[n for n in (a, b) if not bool(p.feasible[p.index(n), 0])],
     )
 
 

@@ -119,7 +119,7 @@ def totals(inputs: Inputs, cost: OptionCost) -> tuple[F, F]:
 def _per_unit(total: ArrayLike, units: ArrayLike, per: float) -> F:
     """``total / units * per``; NaN for no units. [USD per ``per`` units]"""
     u = np.asarray(units, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         return np.asarray(np.where(u > 0, np.asarray(total, dtype=float) / u * per, np.nan))
 
 

@@ -788,6 +788,8 @@ def resolve_training(
     if t is None and o.kind == "slm":
         t = TrainingSpec()
         inputs.note(o.name, f"{p}.training.method = lora (default for an SLM)")
+        # the section is absent: its schema defaults stand behind its paths (sweepable)
+        inputs.catalog.setdefault(f"{p}.training.epochs", (t.epochs, "schema default"))
     if t is None or t.method == "none":
         return None
     tp = f"{p}.training"

@@ -632,11 +632,15 @@ def at_slo(
     Notes
     -----
     TTFT and ITL grow monotonically with C, so ``C*`` is found by bisection on
-    ``[1, max_batch]``.
+    ``[1, max_batch]`` (for a dense model the ITL bound is exact, ``_itl_limit``). Requests
+    of fewer than two output tokens have no inter-token gap, so the ITL target does not bind
+    them.
     """
     b_max = max_batch(replica, input_tokens, output_tokens, eff)
     ttft_t = _f(ttft_target_s)
-    itl_t = _f(itl_target_s)
+    # a request of one output token has no gap between tokens: no ITL to meet (the modelled
+    # ITL, the cycle over O, would fold the batch's prefills into it)
+    itl_t = np.where(_f(output_tokens) < 2.0, np.inf, _f(itl_target_s))
 
     i_f = _f(input_tokens)
     o_f = np.maximum(_f(output_tokens), 1.0)
