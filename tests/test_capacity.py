@@ -273,3 +273,28 @@ def test_replica_summary_matches_hourly_array(
     np.testing.assert_allclose(s.trough, n.min(axis=-1))
     np.testing.assert_array_equal(s.short, short.any(axis=-1))
     np.testing.assert_allclose(s.gpu_hours(2), cap.gpu_hours(n, 2))
+
+
+def test_best_commitment_is_the_newsvendor_quantile_by_term() -> None:
+    """12 hours at 2 GPUs and 12 at 6 each day. Per day, C(K) = 24 K p_r + p_od sum_h
+    max(g_h - K, 0):
+    p_r = 1, p_od = 3: C(2) = 48 + 3 * 12 * 4 = 192, C(4) = 96 + 3 * 12 * 2 = 168,
+    C(6) = 144 -> K* = 6 (P(g > K) <= 1/3 first at 6);
+    p_r = 2, p_od = 3: C(2) = 96 + 144 = 240 < C(6) = 288 -> K* = 2 (P(g > 2) = 1/2 <= 2/3);
+    p_r >= p_od: K* = 0. A second 12-month term with twice the demand gets its own K."""
+    from llmecon.perf.capacity import best_commitment
+
+    day = np.array([2.0] * 12 + [6.0] * 12)
+    gpus = np.broadcast_to(day, (24, 24)).copy()
+    gpus[12:] *= 2.0  # months 12-23: twice the demand
+    k = best_commitment(gpus, 1.0, 3.0)
+    assert k[:12].tolist() == [6.0] * 12 and k[12:].tolist() == [12.0] * 12
+    assert best_commitment(gpus, 2.0, 3.0)[0] == 2.0
+    assert best_commitment(gpus, 3.0, 3.0)[0] == 0.0
+    # the chosen K is the cheapest of all integers 0..14 for the first term
+    one = gpus[:12]
+    costs = {
+        kk: float(cap.cost_reserved(one, 1, np.full(12, float(kk)), 1.0, 3.0).sum())
+        for kk in range(15)
+    }
+    assert min(costs, key=lambda kk: costs[kk]) == 6

@@ -371,8 +371,10 @@ def price_self_hosted(inputs: Inputs, s: ServingInputs, min_quality: F | None) -
     if "committed_gpus" in d:
         inputs.note(
             c.name,
-            f"{c.path}.committed_gpus = {_show(np.asarray(d['committed_gpus']))} "
-            "(the always-on floor in month 0)",
+            f"{c.path}.committed_gpus = {_show(np.asarray(d['committed_gpus']))} in the first "
+            "year (chosen for each 12-month term as the commitment that costs least for that "
+            "term's hourly GPU demand: the (1 - reserved / on-demand price) quantile of its "
+            "hours; details.committed_gpus_by_term lists every term)",
         )
     price_range = inputs.memo.get(("gpu_price_range", c.name))
     if price_range:
@@ -558,10 +560,6 @@ def _serving_cost(
         gpu_cost = cap.cost_spot(hours, pr.spot_usd_per_gpu_hour, pr.spot_interruption_overhead)
     else:
         assert pr.reserved_usd_per_gpu_hour is not None and pr.usd_per_gpu_hour is not None
-        floor = summary.trough[..., 0] * np.asarray(tp)
-        committed = pr.committed_gpus if pr.committed_gpus is not None else floor
-        if pr.committed_gpus is None:
-            d["committed_gpus"] = out.per_point(floor)
         replicas, _ = cap.replicas_per_hour(
             cap.hourly_rate(c.requests, weights[..., None, :] if weights.ndim > 1 else weights),
             np.maximum(capacity_rps, 1e-12),
@@ -570,6 +568,18 @@ def _serving_cost(
             s.max_replicas,
             s.autoscale,
         )
+        if pr.committed_gpus is not None:
+            committed = pr.committed_gpus
+        else:
+            committed = cap.best_commitment(
+                replicas * np.asarray(tp)[..., None, None],
+                pr.reserved_usd_per_gpu_hour,
+                pr.usd_per_gpu_hour,
+            )
+            d["committed_gpus"] = out.per_point(committed[..., 0])
+            d["committed_gpus_by_term"] = [
+                out.per_point(committed[..., m]) for m in range(0, c.months, 12)
+            ]
         gpu_cost = cap.cost_reserved(
             replicas, tp, committed, pr.reserved_usd_per_gpu_hour, pr.usd_per_gpu_hour
         )

@@ -231,8 +231,9 @@ def cost_reserved(
         Replicas in each hour. [-]
     gpus_per_replica : numeric
         [GPU]
-    committed_gpus : numeric
-        GPUs paid for every hour of the month whether used or not. [GPU]
+    committed_gpus : numeric, or (..., M) array
+        GPUs paid for every hour of the month whether used or not; one per month for
+        commitments renewed by term (``best_commitment``). [GPU]
     reserved_usd_per_gpu_hour, on_demand_usd_per_gpu_hour : numeric
         [USD/GPU-hour]
 
@@ -242,13 +243,65 @@ def cost_reserved(
         ``C_m = K * 730.5 * p_r + sum_h max(n G - K, 0) * 30.44 * p_od``. [USD/month]
     """
     g = np.asarray(gpus_per_replica, dtype=float)[..., None, None]
-    k = np.asarray(committed_gpus, dtype=float)
     used = np.asarray(replicas, dtype=float) * g
-    burst = np.maximum(used - k[..., None, None], 0.0).sum(axis=-1) * DAYS_PER_MONTH
-    base = k * HOURS_PER_MONTH * np.asarray(reserved_usd_per_gpu_hour, dtype=float)
-    return np.asarray(
-        base[..., None] + burst * np.asarray(on_demand_usd_per_gpu_hour, dtype=float)[..., None]
-    )
+    k = np.asarray(committed_gpus, dtype=float)
+    # one commitment per point (...), or one per point and month (..., M)
+    k_m = k if k.ndim == used.ndim - 1 else k[..., None]
+    burst = np.maximum(used - k_m[..., None], 0.0).sum(axis=-1) * DAYS_PER_MONTH
+    base = k_m * HOURS_PER_MONTH * np.asarray(reserved_usd_per_gpu_hour, dtype=float)[..., None]
+    return np.asarray(base + burst * np.asarray(on_demand_usd_per_gpu_hour, dtype=float)[..., None])
+
+
+def best_commitment(
+    gpus_per_hour: ArrayLike,
+    reserved_usd_per_gpu_hour: ArrayLike,
+    on_demand_usd_per_gpu_hour: ArrayLike,
+    term_months: int = 12,
+) -> F:
+    """The reserved commitment that minimises ``cost_reserved``, chosen for each term.
+
+    Parameters
+    ----------
+    gpus_per_hour : (..., M, 24) array
+        GPUs in use in each hour of a typical day of each month. [GPU]
+    reserved_usd_per_gpu_hour, on_demand_usd_per_gpu_hour : numeric
+        [USD/GPU-hour]
+    term_months : int
+        Length of one commitment; a new one is chosen for each term (months 0-11, 12-23 ...).
+        [months]
+
+    Returns
+    -------
+    (..., M) array
+        ``K*`` of the term each month falls in. [GPU]
+
+    Notes
+    -----
+    Over one term ``C(K) = K H p_r + p_od sum_h max(g_h - K, 0)`` is convex in K with slope
+    ``H (p_r - p_od P(g > K))``: the minimum is the smallest K with ``P(g > K) <= p_r / p_od``,
+    the ``1 - p_r / p_od`` quantile of the term's hourly demand (the newsvendor rule), every
+    hour weighted alike; 0 when reserving costs as much as on demand. A term depends only on
+    its own months, so a longer horizon leaves the earlier terms' costs unchanged.
+    """
+    g = np.asarray(gpus_per_hour, dtype=float)
+    months = g.shape[-2]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.nan_to_num(
+            np.asarray(reserved_usd_per_gpu_hour, dtype=float)
+            / np.asarray(on_demand_usd_per_gpu_hour, dtype=float),
+            nan=1.0,
+        )
+    out = np.zeros((*np.broadcast_shapes(g.shape[:-2], ratio.shape), months))
+    for start in range(0, months, term_months):
+        stop = min(start + term_months, months)
+        flat = np.sort(g[..., start:stop, :].reshape(*g.shape[:-2], -1), axis=-1)
+        n = flat.shape[-1]
+        # smallest K with #(g > K) <= r n: the element at rank ceil((1 - r) n) - 1
+        rank = np.clip(np.ceil((1.0 - ratio) * n) - 1.0, 0, n - 1).astype(np.intp)
+        flat = np.broadcast_to(flat, (*out.shape[:-1], n))
+        k = np.take_along_axis(flat, np.broadcast_to(rank, out.shape[:-1])[..., None], axis=-1)
+        out[..., start:stop] = np.where(ratio >= 1.0, 0.0, k[..., 0])[..., None]
+    return out
 
 
 def cost_spot(
