@@ -210,3 +210,34 @@ def test_one_output_token_has_no_inter_token_latency_to_meet() -> None:
         assert ev.option("own").feasible
         costs.append(float(ev.option("own").npv_usd))
     assert costs == sorted(costs)
+
+
+def test_terminal_control_codes_are_stripped_and_markup_is_shown_as_text(
+    tmp_path: Path,
+) -> None:
+    p = tmp_path / "s.yaml"
+    p.write_text(
+        'start_date: 2026-01-01\nname: "evil\\x1b[2Jname [bold]x"\n'
+        'description: "plan [/] final \\x07"\n'
+        "workload: {requests_per_month: 1000000, input_tokens: 500, output_tokens: 100}\n"
+        "options:\n  - {name: api, kind: api, prices: {input_per_mtok: 1, output_per_mtok: 5}}\n"
+    )
+    result = runner.invoke(app, ["evaluate", str(p)])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert result.output.splitlines()[0].startswith("evil[2Jname [bold]x — 36 months")
+
+
+def test_a_range_wider_than_a_float_is_refused(tmp_path: Path) -> None:
+    p = tmp_path / "s.yaml"
+    p.write_text(
+        "start_date: 2026-01-01\n"
+        "workload: {requests_per_month: 1000000, input_tokens: 500, output_tokens: 100}\n"
+        "options:\n  - {name: api, kind: api, prices: {input_per_mtok: 1, output_per_mtok: 5}}\n"
+        "uncertainty:\n"
+        "  options.api.prices.input_per_mtok: {dist: uniform, low: -1.0e308, high: 1.0e308}\n"
+    )
+    assert _errors(["simulate", str(p), "--samples", "10"]) == [
+        "error: uncertainty.options.api.prices.input_per_mtok: the range low=-1e+308 .. "
+        "high=1e+308 is wider than a number can hold; give the range the parameter can really take"
+    ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import math
+import re
 import stat
 import typing
 from collections import Counter
@@ -36,6 +37,10 @@ Precision = Literal["bf16", "fp16", "fp8", "int8", "int4"]
 PricingMode = Literal["on_demand", "reserved", "spot", "on_prem"]
 
 
+#: Control characters other than tab and newline, stripped from every text field.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
@@ -47,6 +52,9 @@ class _Strict(BaseModel):
             field = cls.model_fields.get(info.field_name)
             if field is not None and field.annotation is not bool:
                 raise ValueError("expected a number, got true/false")
+        if isinstance(v, str):
+            # terminal control sequences (ESC, bells, C1 codes) must never reach a terminal
+            v = _CONTROL.sub("", v)
         return v
 
 

@@ -185,6 +185,12 @@ def _parse_one(path: str, spec: Any, base: float, problems: list[str]) -> Distri
             p[key] = v
     if len(problems) > n0:
         return None
+    if kind in ("triangular", "uniform") and not math.isfinite(p["high"] - p["low"]):
+        problems.append(
+            f"{where}: the range low={p['low']:g} .. high={p['high']:g} is wider than a number "
+            "can hold; give the range the parameter can really take"
+        )
+        return None
     if kind == "triangular":
         if not p["low"] <= p["mode"] <= p["high"] or p["low"] >= p["high"]:
             problems.append(

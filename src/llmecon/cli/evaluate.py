@@ -92,11 +92,13 @@ def csv_rows(data: dict[str, Any]) -> list[list[Any]]:
 
 def volume_line(data: dict[str, Any]) -> str:
     """The headline: name, horizon and monthly volume in requests and tokens."""
+    from rich.markup import escape
+
     s = data["scenario"]
     w = s["workload"]
     tokens = w["requests_per_month"] * (w["input_tokens"] + w["output_tokens"])
     return (
-        f"[bold]{s['name']}[/bold] — {s['horizon_months']} months, "
+        f"[bold]{escape(str(s['name']))}[/bold] — {s['horizon_months']} months, "
         f"{w['requests_per_month']:,.0f} requests/month ({si(tokens)} tokens/month)"
     )
 

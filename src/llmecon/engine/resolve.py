@@ -106,6 +106,7 @@ class Common:
     shape: tuple[int, ...]
     as_leg: bool
     requests: F  # (..., M) at this option's traffic share [requests/month]
+    monthly_growth: F  # compound growth of ``requests`` [1/month]
     hourly_weights: F  # (24,) or (..., 24), mean 1 [-]
     discount_rate_annual: F  # [1/year]
     engineer_usd_per_hour: F
@@ -227,6 +228,7 @@ def resolve_common(
         shape=inputs.shape,
         as_leg=as_leg,
         requests=np.asarray(requests),
+        monthly_growth=inputs.get("workload.monthly_growth"),
         hourly_weights=hourly_weights(inputs),
         discount_rate_annual=inputs.get("discount_rate_annual"),
         engineer_usd_per_hour=r.org("engineer_usd_per_hour"),

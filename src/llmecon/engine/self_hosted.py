@@ -382,6 +382,45 @@ def price_self_hosted(inputs: Inputs, s: ServingInputs, min_quality: F | None) -
     return finish(c, out, development, deployment, sustainability, min_quality)
 
 
+def _commitment(s: ServingInputs, capacity_rps: F, tp: F, replicas: F) -> F:
+    """The cost-minimising commitment of each 12-month term (``cap.best_commitment``), chosen
+    on the whole term's demand, also where the horizon ends inside a term (the traffic curve
+    runs on to the term's end), so a longer horizon never changes an earlier month. [GPU]"""
+    c = s.common
+    pr = s.pricing
+    assert pr.reserved_usd_per_gpu_hour is not None and pr.usd_per_gpu_hour is not None
+    months = c.months
+    term = 12
+    full = -(-months // term) * term
+    if full > months:
+        steps = np.arange(1, full - months + 1, dtype=float)
+        more = c.requests[..., -1:] * (1.0 + c.monthly_growth[..., None]) ** steps
+        weights = c.hourly_weights
+        extra, _ = cap.replicas_per_hour(
+            cap.hourly_rate(more, weights[..., None, :] if weights.ndim > 1 else weights),
+            np.maximum(capacity_rps, 1e-12),
+            s.headroom,
+            s.min_replicas,
+            s.max_replicas,
+            s.autoscale,
+        )
+        shape = np.broadcast_shapes(replicas.shape[:-2], extra.shape[:-2])
+        replicas = np.concatenate(
+            [
+                np.broadcast_to(replicas, (*shape, *replicas.shape[-2:])),
+                np.broadcast_to(extra, (*shape, *extra.shape[-2:])),
+            ],
+            axis=-2,
+        )
+    k = cap.best_commitment(
+        replicas * np.asarray(tp)[..., None, None],
+        pr.reserved_usd_per_gpu_hour,
+        pr.usd_per_gpu_hour,
+        term,
+    )
+    return np.asarray(k[..., :months])
+
+
 def _show(tp: F) -> str:
     """``2``, or ``2/4 by point`` when points differ. [GPU]"""
     values = [int(v) for v in np.unique(np.asarray(tp))]
@@ -571,11 +610,7 @@ def _serving_cost(
         if pr.committed_gpus is not None:
             committed = pr.committed_gpus
         else:
-            committed = cap.best_commitment(
-                replicas * np.asarray(tp)[..., None, None],
-                pr.reserved_usd_per_gpu_hour,
-                pr.usd_per_gpu_hour,
-            )
+            committed = _commitment(s, capacity_rps, tp, replicas)
             d["committed_gpus"] = out.per_point(committed[..., 0])
             d["committed_gpus_by_term"] = [
                 out.per_point(committed[..., m]) for m in range(0, c.months, 12)
