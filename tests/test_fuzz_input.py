@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import math
 from typing import Any
 
 import yaml
@@ -67,6 +69,23 @@ def test_mutated_scenarios_never_crash(
     if result.exit_code == 2:
         lines = result.output.strip().splitlines()
         assert lines and all(line.startswith("error: ") for line in lines), result.output
+        return
+    _check_answer(result.output)
+
+
+def _refuse(token: str) -> float:
+    raise AssertionError(f"non-standard JSON constant {token}")
+
+
+def _check_answer(text: str) -> None:
+    """Strict JSON (no NaN or Infinity), and the recommendation is a feasible option with a
+    finite NPV."""
+    doc = json.loads(text, parse_constant=_refuse)
+    rec = doc["recommendation"]["option"]
+    if rec is not None:
+        chosen = next(o for o in doc["options"] if o["name"] == rec)
+        assert chosen["feasible"] is True
+        assert isinstance(chosen["npv_usd"], float | int) and math.isfinite(chosen["npv_usd"])
 
 
 TEXT = (EXAMPLES / "classification.yaml").read_text()
