@@ -241,3 +241,20 @@ def test_a_range_wider_than_a_float_is_refused(tmp_path: Path) -> None:
         "error: uncertainty.options.api.prices.input_per_mtok: the range low=-1e+308 .. "
         "high=1e+308 is wider than a number can hold; give the range the parameter can really take"
     ]
+
+
+def test_the_only_negative_cash_flow_is_the_labelled_residual_credit() -> None:
+    """On-prem GPUs still on the books at the horizon are credited in the last month: one GPU
+    at $30,000 with the default 4-year life, after 24 months, is worth 30,000 x (1 - 24/48) =
+    $15,000. That credit is the only negative amount, and the details name it."""
+    onprem = self_hosted_option(pricing="on_prem", capex_usd_per_gpu=30_000)
+    ev = evaluate(build([api_option(), onprem], horizon_months=24))
+    own = ev.option("own")
+    assert own.details["residual_value_credit_usd"] == pytest.approx(15_000.0)
+    assert float(own.pillars["development"][-1]) == pytest.approx(-15_000.0)
+    for o in ev.options:
+        for name, monthly in o.pillars.items():
+            negative = monthly < 0
+            if o.name == "own" and name == "development":
+                negative[-1] = False
+            assert not negative.any(), (o.name, name)

@@ -581,7 +581,10 @@ def _serving_cost(
         assert pr.amortisation_years is not None
         life = np.rint(pr.amortisation_years * 12.0)
         refresh, residual = sus.purchase_cash_flows(purchases, life)
+        # the only negative cash flow: the book value of the owned GPUs, credited in the last
+        # month (labelled in the details)
         capex_cf = purchases - at_month(c, c.months - 1, residual)
+        d["residual_value_credit_usd"] = out.per_point(residual)
         tdp = pr.tdp_w if pr.tdp_w is not None else np.nan
         assert pr.pue is not None and pr.electricity_usd_per_kwh is not None
         assert pr.colocation_usd_per_kw_month is not None
