@@ -258,3 +258,19 @@ def test_the_only_negative_cash_flow_is_the_labelled_residual_credit() -> None:
             if o.name == "own" and name == "development":
                 negative[-1] = False
             assert not negative.any(), (o.name, name)
+
+
+def test_break_even_against_an_always_infeasible_option_says_so() -> None:
+    """405B on one L4 never fits: there is no break-even, and no claim that the API is
+    'cheaper' than an option that cannot run."""
+    from llmecon.analysis.breakeven import breakeven
+
+    big = self_hosted_option(
+        name="big", model="llama-3.1-405b", gpu="L4", measured_requests_per_s=None
+    )
+    be = breakeven(build([api_option(), big]), "api", "big", points=50)
+    assert be.crossings == [] and be.infeasible_throughout == ["big"]
+    assert be.explain() == (
+        "no break-even: big is infeasible over the whole searched range of "
+        "workload.requests_per_month, 10k requests/month to 100M requests/month"
+    )

@@ -114,11 +114,20 @@ class BreakEven:
     infeasible: dict[str, list[str]] = field(default_factory=dict)
     #: grid step of the sweep: relative (log scale) or in the parameter's unit (linear)
     resolution: float = 0.0
+    #: options infeasible at every value searched (then there is no break-even to find)
+    infeasible_throughout: list[str] = field(default_factory=list)
 
     def explain(self) -> str:
         """One line, e.g. 'self-hosting wins above 3.1M requests/month'."""
         p, m = self.parameter, _METRIC_TEXT[self.metric]
         lo, hi = fmt_value(p, self.low), fmt_value(p, self.high)
+        if self.infeasible_throughout:
+            names = " and ".join(self.infeasible_throughout)
+            verb = "is" if len(self.infeasible_throughout) == 1 else "are"
+            return (
+                f"no break-even: {names} {verb} infeasible over the whole searched range of "
+                f"{p}, {lo} to {hi}"
+            )
         note = ""
         if self.infeasible:
             note = f" (note: {', '.join(sorted(self.infeasible))} infeasible at the base case)"
@@ -497,6 +506,10 @@ def breakeven(
     else:
         d = diff(x)
     x, d = isolate_jumps(diff, x, d, use_log)
+    with np.errstate(invalid="ignore"):
+        throughout = [
+            n for n, side in ((a, np.inf), (b, -np.inf)) if bool(np.all((d == side) | np.isnan(d)))
+        ]
     brackets, winners = crossings_on_grid(x, d, a, b)
     crossings: list[Crossing] = []
     if brackets:
@@ -528,6 +541,7 @@ def breakeven(
         intervals=intervals,
         base_cheaper=a if da < 0 else (b if da > 0 else None),
         infeasible=infeasible,
+        infeasible_throughout=throughout,
         resolution=float(
             (hi / lo) ** (1.0 / (points - 1)) - 1.0 if use_log else (hi - lo) / (points - 1)
         ),
