@@ -294,3 +294,31 @@ def test_examples_exist() -> None:
         "support_bot",
         "classification",
     }
+
+
+@FAST
+@given(
+    requests=st.floats(1e4, 5e7),
+    output=st.floats(1, 2000),
+    more=st.floats(1.0, 4.0),
+    model=st.sampled_from(["llama-3.1-8b", "llama-3.1-70b"]),
+)
+def test_more_output_tokens_never_lower_a_self_hosted_bill(
+    requests: float, output: float, more: float, model: str
+) -> None:
+    """Without latency targets a replica serves at its saturated batch, and more tokens per
+    request never buy more requests per second: the bill never falls. (Under an ITL target it
+    can: at very short outputs the co-scheduled prefills dominate the time between tokens.)"""
+    from tests.conftest import build, self_hosted_option
+
+    own = self_hosted_option(
+        model=model, precision="fp8", measured_requests_per_s=None, gpus_per_replica=None
+    )
+
+    def bill(out_tokens: float) -> float:
+        ev = evaluate(
+            build([own], workload={"requests_per_month": requests, "output_tokens": out_tokens})
+        )
+        return float(ev.option("own").total_usd)
+
+    assert bill(output * more) >= bill(output) * (1 - 1e-12)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 from typing import Any
 
 import yaml
@@ -69,6 +70,8 @@ def test_mutated_scenarios_never_crash(
     if result.exit_code == 2:
         lines = result.output.strip().splitlines()
         assert lines and all(line.startswith("error: ") for line in lines), result.output
+        # each line: where, what, and the fix (error: <path>: <problem>; <fix>)
+        assert all(re.match(r"error: [^:]+: .+; .+", line) for line in lines), result.output
         return
     _check_answer(result.output)
 

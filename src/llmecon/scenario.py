@@ -51,7 +51,14 @@ class _Strict(BaseModel):
         if isinstance(v, bool):
             field = cls.model_fields.get(info.field_name)
             if field is not None and field.annotation is not bool:
-                raise ValueError("expected a number, got true/false")
+                wanted = (
+                    "a number"
+                    if field.annotation in (int, float)
+                    or "float" in str(field.annotation)
+                    or "int" in str(field.annotation)
+                    else "text"
+                )
+                raise ValueError(f"expected {wanted}, got true/false; write the value itself")
         if isinstance(v, str):
             # terminal control sequences (ESC, bells, C1 codes) must never reach a terminal
             v = _CONTROL.sub("", v)
@@ -363,19 +370,23 @@ class Option(_Strict):
     def _kind_fields(self) -> Option:
         problems = []
         if self.kind in ("api", "hosted_open") and self.model is None and self.prices is None:
-            problems.append("model: an API option needs a catalog model or explicit prices")
+            problems.append(
+                "model: an API option needs a catalog model or explicit prices; set model "
+                "(`llmecon catalog api-models`) or prices"
+            )
         if self.kind in ("self_hosted", "slm"):
             if self.model is None and self.architecture is None:
                 problems.append(
-                    "model: give a catalog model (e.g. llama-3.1-8b) or an architecture"
+                    "model: no model given; give a catalog model (e.g. llama-3.1-8b) or an architecture"
                 )
             if self.gpu is None:
                 problems.append("gpu: give a GPU (e.g. H100); `llmecon catalog gpus` lists them")
         if self.kind == "hybrid" and (self.legs is None or len(self.legs) != 2):
-            problems.append("legs: a hybrid needs exactly two option names")
+            problems.append("legs: a hybrid needs exactly two option names; list the two legs")
         if self.kind == "hybrid" and self.escalation_share is None:
             problems.append(
-                "escalation_share: a hybrid needs the share of traffic sent to its second leg"
+                "escalation_share: a hybrid needs the share of traffic sent to its second leg; "
+                "give it (e.g. 0.2)"
             )
         if problems:
             raise ValueError("; ".join(problems))
@@ -549,6 +560,25 @@ _FIX = {
     "greater_than": "use a larger value",
     "less_than": "use a smaller value",
     "string_pattern_mismatch": "use up to 64 letters, digits, spaces and . _ + : / ( ) -",
+    "string_type": "give text (quote it if it looks like a number)",
+    "float_type": "give a number",
+    "float_parsing": "give a number",
+    "int_type": "give a whole number",
+    "int_parsing": "give a whole number",
+    "int_from_float": "give a whole number",
+    "bool_type": "give true or false",
+    "bool_parsing": "give true or false",
+    "list_type": "give a list (lines starting with - )",
+    "dict_type": "give a mapping (key: value lines)",
+    "model_type": "give a mapping (key: value lines)",
+    "model_attributes_type": "give a mapping (key: value lines)",
+    "date_type": "give a date like 2026-01-01",
+    "date_parsing": "give a date like 2026-01-01",
+    "date_from_datetime_parsing": "give a date like 2026-01-01",
+    "date_from_datetime_inexact": "give a date like 2026-01-01",
+    "finite_number": "give a finite number",
+    "too_short": "give more items",
+    "too_long": "give fewer items",
 }
 
 

@@ -40,6 +40,14 @@ def price_api(a: ApiInputs, min_quality: F | None) -> OptionCost:
     """Monthly cash flows of an API option (see the module docstring for the equations)."""
     c = a.common
     out = Outcome(c.shape, reasons=list(a.reasons))
+    if a.context_window:
+        tokens = c.input_tokens + c.output_tokens
+        out.fail_where(
+            tokens > a.context_window,
+            f"prompt + output of {float(np.max(tokens)):,.0f} tokens exceed the model's "
+            f"{a.context_window:,}-token context window (genai-prices; shorten the prompt, or "
+            "pick a longer-context model)",
+        )
     requests = c.requests
     r_in, r_out, r_cached = a.announced
     # without announced changes the cost of a request is the same every month: per point,

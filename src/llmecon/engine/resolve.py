@@ -307,6 +307,7 @@ class ApiInputs:
     fine_tune_training_tokens: F | None
     fine_tune_usd_per_mtok: F | None
     reasons: list[str]
+    context_window: int | None = None  # [tokens], from the price catalog when it says
 
 
 def _catalog_api(inputs: Inputs, option: Option, on: dt.date) -> ApiPrice | None:
@@ -469,6 +470,7 @@ def resolve_api(
         fine_tune_training_tokens=ft_tokens,
         fine_tune_usd_per_mtok=ft_price,
         reasons=residency_reasons(s, option, vendor_hosted=True),
+        context_window=None if price is None else price.context_window,
     )
 
 
