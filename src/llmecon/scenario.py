@@ -16,6 +16,7 @@ import re
 import stat
 import typing
 from collections import Counter
+from collections.abc import Container
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -446,6 +447,22 @@ class Scenario(_Strict):
         raise KeyError(name)
 
 
+def split_option_path(path: str, names: Container[str]) -> tuple[str, str] | None:
+    """(name, rest) of ``options.<name>.<rest>``; option names may contain dots, so each split
+    point is tried, the longest name first (linear in the path's length). None when no option
+    name matches."""
+    if not path.startswith("options."):
+        return None
+    body = path[len("options.") :]
+    cut = len(body)
+    while True:
+        cut = body.rfind(".", 0, cut)
+        if cut <= 0:
+            return None
+        if body[:cut] in names:
+            return body[:cut], body[cut + 1 :]
+
+
 def _constraint_bounds(items: Any) -> tuple[float, float]:
     lo, hi = -math.inf, math.inf
     for m in items:
@@ -482,11 +499,8 @@ def field_bounds(path: str, scenario: Scenario | None = None) -> tuple[float, fl
     model: type[BaseModel] = Scenario
     parts = path.split(".")
     if parts[0] == "options":
-        names = (
-            sorted((o.name for o in scenario.options), key=len, reverse=True) if scenario else []
-        )
-        name = next((n for n in names if path.startswith(f"options.{n}.")), None)
-        rest = path[len(f"options.{name}.") :] if name else ".".join(parts[2:])
+        split = split_option_path(path, {o.name for o in scenario.options} if scenario else ())
+        rest = split[1] if split else ".".join(parts[2:])
         model, parts = Option, rest.split(".")
     for i, part in enumerate(parts):
         f = model.model_fields.get(part)
@@ -602,13 +616,14 @@ def _messages(err: ValidationError, data: Any) -> list[str]:
     return lines
 
 
-def parse_scenario(data: Any) -> Scenario:
-    """Validate a mapping into a ``Scenario``; raise ``ScenarioError`` with one line per problem."""
+def parse_scenario(data: Any, source: str = "(top level)") -> Scenario:
+    """Validate a mapping into a ``Scenario``; raise ``ScenarioError`` with one line per problem.
+    ``source`` (a file name) opens the shape errors (``check_shape``)."""
     if not isinstance(data, dict):
         raise ScenarioError(
             ["(top level): a scenario must be a YAML mapping with workload and options"]
         )
-    check_shape(data)
+    check_shape(data, source)
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
@@ -747,8 +762,7 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(
             [f"{p}:{where}: malformed YAML ({problem}); fix the indentation or quoting there"]
         ) from None
-    check_shape(data, str(p))
-    return parse_scenario(data)
+    return parse_scenario(data, str(p))
 
 
 def dump_scenario(scenario: Scenario) -> str:

@@ -27,7 +27,7 @@ from llmecon.engine.resolve import (
 from llmecon.engine.results import Evaluation, OptionCost, OptionResult, Recommendation
 from llmecon.engine.self_hosted import price_self_hosted
 from llmecon.errors import ScenarioError
-from llmecon.pillars.discount import npv
+from llmecon.pillars.discount import npv, per_unit
 from llmecon.scenario import Option, Scenario, check_references
 
 F = NDArray[np.float64]
@@ -116,18 +116,11 @@ def totals(inputs: Inputs, cost: OptionCost) -> tuple[F, F]:
     return np.asarray(monthly.sum(axis=-1)), npv(monthly, inputs.get("discount_rate_annual"))
 
 
-def _per_unit(total: ArrayLike, units: ArrayLike, per: float) -> F:
-    """``total / units * per``; NaN for no units. [USD per ``per`` units]"""
-    u = np.asarray(units, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        return np.asarray(np.where(u > 0, np.asarray(total, dtype=float) / u * per, np.nan))
-
-
 def _result(inputs: Inputs, cost: OptionCost, requests: F, tokens: F) -> OptionResult:
     total, value = totals(inputs, cost)
     n_req = requests.sum(axis=-1)
     q = cost.quality_samples
-    per_success = None if q is None else _per_unit(total, n_req * q, 1.0)
+    per_success = None if q is None else per_unit(total, n_req * q, 1.0)
     quality = None if q is None else (float(q) if np.ndim(q) == 0 else np.asarray(q))
     return OptionResult(
         name=cost.name,
@@ -142,8 +135,8 @@ def _result(inputs: Inputs, cost: OptionCost, requests: F, tokens: F) -> OptionR
         },
         total_usd=total,
         npv_usd=value,
-        per_1k_requests_usd=_per_unit(total, n_req, 1e3),
-        per_1m_tokens_usd=_per_unit(total, tokens.sum(axis=-1), 1e6),
+        per_1k_requests_usd=per_unit(total, n_req, 1e3),
+        per_1m_tokens_usd=per_unit(total, tokens.sum(axis=-1), 1e6),
         per_successful_task_usd=per_success,
         quality=quality,
         assumptions=inputs.assumptions.get(cost.name, []),

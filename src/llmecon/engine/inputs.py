@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from llmecon.assumptions import Default
 from llmecon.errors import UnknownParameter
-from llmecon.scenario import Option, Scenario
+from llmecon.scenario import Option, Scenario, split_option_path
 
 F = NDArray[np.float64]
 
@@ -39,6 +39,15 @@ STRUCTURAL: dict[str, str] = {
         "compare models as separate options"
     ),
 }
+
+
+def memo_key(x: Any) -> Any:
+    """A key for ``Inputs.memo`` from a number or an array: a number by value, an array by
+    identity (whoever stores the result keeps the array alive, so its id stays its own)."""
+    if x is None or isinstance(x, str | bool | int | float):
+        return x
+    a = np.asarray(x)
+    return float(a) if a.ndim == 0 else id(x)
 
 
 @dataclass
@@ -67,17 +76,9 @@ class Inputs:
         return path in self._ov and self._ov[path].size > 1
 
     def _split_option(self, path: str) -> tuple[Option, str] | None:
-        """(option, rest) for ``options.<name>.<rest>``; names may contain dots, so every
-        split point is tried, the longest name first (linear in the path's length)."""
-        body = path[len("options.") :]
-        cut = len(body)
-        while True:
-            cut = body.rfind(".", 0, cut)
-            if cut <= 0:
-                return None
-            option = self._options.get(body[:cut])
-            if option is not None:
-                return option, body[cut + 1 :]
+        """(option, rest) for ``options.<name>.<rest>``."""
+        split = split_option_path(path, self._options)
+        return None if split is None else (self._options[split[0]], split[1])
 
     def _scenario_value(self, path: str) -> tuple[bool, Any]:
         node: Any = self.scenario

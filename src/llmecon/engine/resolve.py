@@ -180,9 +180,7 @@ def hourly_weights(inputs: Inputs) -> F:
             np.broadcast_arrays(*[inputs.get(f"workload.hourly_weights.{h}") for h in range(24)]),
             axis=-1,
         )
-        total = raw.sum(axis=-1, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            weights = np.where(total > 0, raw / total * 24.0, 1.0)
+        weights = cap.hourly_weights_from_profile(raw)
     else:
         weights = cap.hourly_weights_from_peak_ratio(inputs.get("workload.peak_to_average"))
     inputs.memo["weights"] = weights

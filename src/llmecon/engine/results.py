@@ -12,12 +12,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from llmecon.scenario import Scenario
+from llmecon.scenario import Scenario, split_option_path
 
 F = NDArray[np.float64]
 PILLARS = ("development", "deployment", "sustainability")
@@ -42,8 +43,10 @@ class OptionCost:
     #: weeks until it goes live, per point [weeks]
     deploy_weeks: F = field(default_factory=lambda: np.asarray(0.0))
 
-    @property
+    @cached_property
     def monthly(self) -> F:
+        """All three pillars [USD/month], summed once (the finiteness check, the totals and
+        the cash flows all read it)."""
         return np.asarray(self.development + self.deployment + self.sustainability)
 
 
@@ -201,13 +204,10 @@ def _locate(data: dict[str, Any], path: str, create: bool = False) -> tuple[Any,
     parts = path.split(".")
     if parts[0] == "options":
         names = {o["name"]: o for o in data.get("options", [])}
-        name = next(
-            (n for n in sorted(names, key=len, reverse=True) if path.startswith(f"options.{n}.")),
-            None,
-        )
-        if name is None:
+        split = split_option_path(path, names)
+        if split is None:
             return None
-        node, parts = names[name], path[len(f"options.{name}.") :].split(".")
+        node, parts = names[split[0]], split[1].split(".")
     for part in parts[:-1]:
         if isinstance(node, list):
             node = node[int(part)] if part.isdigit() and int(part) < len(node) else None

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from llmecon.engine.inputs import Inputs
+from llmecon.engine.inputs import Inputs, memo_key
 from llmecon.engine.resolve import Outcome, ServingInputs
 from llmecon.engine.results import OptionCost
 from llmecon.engine.shared import (
@@ -149,13 +149,6 @@ def _fleet(s: ServingInputs, rps: F) -> cap.ReplicaSummary:
     )
 
 
-def _key(x: Any) -> Any:
-    """A memo key for a number or an array (arrays by identity: the memo keeps them alive)."""
-    if x is None or isinstance(x, str | bool | int | float):
-        return x
-    return float(x) if np.ndim(x) == 0 else id(x)
-
-
 def _layout(inputs: Inputs, s: ServingInputs, tp: int, replica: Replica, fit: Fit) -> _Layout:
     """Capacity and fleet of one layout, shared by the options of one evaluation that serve
     the same model on the same GPUs and traffic (e.g. the same fleet on demand and on spot)."""
@@ -165,7 +158,7 @@ def _layout(inputs: Inputs, s: ServingInputs, tp: int, replica: Replica, fit: Fi
         "layout",
         replica,
         *(
-            _key(x)
+            memo_key(x)
             for x in (
                 c.input_tokens,
                 c.output_tokens,
@@ -221,7 +214,7 @@ def _slo_point(
     key = (
         "at_slo",
         replica,
-        *(float(x) if np.ndim(x) == 0 else id(x) for x in (i, o, ttft, itl)),
+        *(memo_key(x) for x in (i, o, ttft, itl)),
         eff if _scalar_efficiency(eff) else id(eff),
     )
     hit = inputs.memo.get(key)

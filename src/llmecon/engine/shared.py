@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from llmecon.engine.inputs import memo_key
 from llmecon.engine.resolve import Common, Outcome, Upkeep
 from llmecon.engine.results import OptionCost
 from llmecon.pillars import development as dev
@@ -71,21 +72,13 @@ def shared_upkeep(c: Common, traced_requests: F) -> F:
         u.compliance_usd_per_year,
     )
     # options that trace the same requests at the same prices share one bill (perf)
-    key = ("upkeep", id(traced_requests), *(_key(x) for x in parts))
+    key = ("upkeep", id(traced_requests), *(memo_key(x) for x in parts))
     hit = c.memo.get(key)
     if hit is not None:
         return np.asarray(hit[0])
     bill = _upkeep(u, traced_requests)
     c.memo[key] = (bill, traced_requests, parts)  # keeps the ids alive
     return bill
-
-
-def _key(x: object) -> object:
-    """A memo key for a number or an array (an array by identity)."""
-    if x is None:
-        return None
-    a = np.asarray(x)
-    return float(a) if a.ndim == 0 else id(x)
 
 
 def _upkeep(u: Upkeep, traced_requests: F) -> F:

@@ -82,11 +82,12 @@ def _weights_vectorised(p: F, c: F) -> F:
 
 
 def hourly_weights_from_profile(weights: ArrayLike) -> F:
-    """Normalise 24 user-given hourly weights to mean 1. [-]"""
+    """Normalise 24 user-given hourly weights to mean 1: (24,) or (..., 24) for profiles that
+    differ by point. [-]"""
     w = np.asarray(weights, dtype=float)
-    if w.shape != (24,) or np.any(w < 0) or w.sum() <= 0:
+    if w.shape[-1:] != (24,) or np.any(w < 0) or np.any(w.sum(axis=-1) <= 0):
         raise ValueError("hourly weights must be 24 non-negative numbers, not all zero")
-    return np.asarray(w / w.mean(), dtype=float)
+    return np.asarray(w / w.mean(axis=-1, keepdims=True), dtype=float)
 
 
 def monthly_requests(requests_per_month: ArrayLike, monthly_growth: ArrayLike, months: int) -> F:

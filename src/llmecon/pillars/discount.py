@@ -1,4 +1,4 @@
-"""Monthly discounting of cash flows (used by the pillars and by the TCO analysis)."""
+"""Monthly discounting of cash flows and unit costs (used by the engine and the TCO analysis)."""
 
 from __future__ import annotations
 
@@ -22,3 +22,11 @@ def npv(cash_flows: ArrayLike, annual_rate: ArrayLike) -> F:
     """Net present value of monthly costs: ``NPV = sum_m CF_m (1 + r)^(-m/12)``. [USD]"""
     cf = np.asarray(cash_flows, dtype=float)
     return np.asarray((cf * discount_factors(cf.shape[-1], annual_rate)).sum(axis=-1))
+
+
+def per_unit(total_usd: ArrayLike, units: ArrayLike, per: float) -> F:
+    """Cost per ``per`` units (e.g. per 1,000 requests): ``total / units * per``; NaN for no
+    units. [USD per ``per`` units]"""
+    u = np.asarray(units, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        return np.asarray(np.where(u > 0, np.asarray(total_usd, dtype=float) / u * per, np.nan))
