@@ -250,18 +250,19 @@ def isolate_jumps(
     x: F,
     d: F,
     log: bool,
-    steps: int = 13,
+    steps: int = 7,
     factor: float = 20.0,
-    section: int = 3,
+    section: int = 15,
 ) -> tuple[F, F]:
     """Add grid points just left and right of every step in ``d = f(x)``.
 
     A stepped cost (one more replica) can jump back across zero within one grid interval, just
     after a continuous crossing: the window between them is narrower than the grid and both
     crossings hide. Each interval whose change is ``factor`` times the median change is cut
-    into ``section + 1`` parts ``steps`` times, keeping the part with the largest change (the
-    jump), vectorised over all such intervals in one call of ``f`` per step (4^13 ~ 6.7e7 times
-    narrower); the two points around each jump join the grid.
+    into ``section + 1`` parts ``steps`` times (those close enough to zero to hide a crossing), keeping the part with the largest change (the
+    jump), vectorised over all such intervals in one call of ``f`` per step (16^7 ~ 2.7e8 times
+    narrower: each call of ``f`` costs mostly its fixed overhead, so few wide calls beat many
+    narrow ones); the two points around each jump join the grid.
     """
     with np.errstate(invalid="ignore"):  # inf - inf where an option is infeasible
         dd = np.abs(np.diff(d))
@@ -270,6 +271,12 @@ def isolate_jumps(
         return x, d
     typical = max(float(np.median(dd[ok])), 1e-12)
     sus = np.flatnonzero(ok & (dd > factor * typical))
+    # A jump hides a pair of crossings only where it can reach zero: within about its own
+    # size of it (the smooth part moves ~``typical`` per interval). Jumps far from zero
+    # (most replica steps of a stepped cost) need no narrowing; the margin is 4x.
+    with np.errstate(invalid="ignore"):
+        near = np.minimum(np.abs(d[sus]), np.abs(d[sus + 1])) <= 4.0 * (dd[sus] + typical)
+    sus = sus[near]
     if sus.size == 0:
         return x, d
     lo, hi = x[sus].astype(float), x[sus + 1].astype(float)
@@ -303,7 +310,7 @@ def refine_crossings(
     hi: ArrayLike,
     log: bool,
     rtol: float = 1e-6,
-    refine_points: int = 15,
+    refine_points: int = 31,
     max_calls: int = 12,
 ) -> tuple[F, F]:
     """Narrow brackets [lo_j, hi_j] (with f(lo) and f(hi) of opposite signs) by k-section.

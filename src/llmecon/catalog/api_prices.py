@@ -1,8 +1,12 @@
-"""API token prices from the bundled genai-prices snapshot (the only genai-prices import).
+"""API token prices from the bundled genai-prices snapshot, read through the price book.
 
 ``api_price(model, provider)`` returns one ``ApiPrice``: the price active on a date, with
 cached-input, cache-write and batch rates and long-context tiers, and where it came from.
 ``api_models(provider)`` lists every priced text model.
+
+The facts come from genai-prices; ``catalog.price_book`` flattens them into JSON once per
+genai-prices version, so that an evaluation does not pay genai-prices' import (about 0.25 s).
+A name the book has no entry for is matched by genai-prices itself.
 
 Reference: pydantic/genai-prices (MIT), bundled snapshot, used offline.
 """
@@ -11,17 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import cache, lru_cache
-from importlib.metadata import version
 from typing import Any
 
-from genai_prices import types as gp_types
-from genai_prices.data import providers as _providers
-
+from llmecon.catalog import price_book
 from llmecon.errors import CatalogError
-
-GENAI_PRICES_VERSION = version("genai-prices")
 
 
 @dataclass(frozen=True)
@@ -53,90 +51,74 @@ class ApiPrice:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-def _base(value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, gp_types.TieredPrices):
-        return float(value.base)
-    return float(value) if isinstance(value, Decimal | int | float) else None
+@cache
+def _book() -> dict[str, Any]:
+    """The shipped book when it matches the installed genai-prices, else one built now."""
+    installed = price_book.installed_version()
+    try:
+        book = price_book.loads(price_book.BOOK_PATH.read_text(encoding="utf-8"))
+        if book.get("genai_prices_version") == installed:
+            return book
+    except (OSError, ValueError):
+        pass
+    return price_book.build_book(index=False)
 
 
-def _tiers(prices: Any) -> tuple[tuple[int, float, float, float | None], ...]:
-    inp, out, cached = prices.input_mtok, prices.output_mtok, prices.cache_read_mtok
-    if not isinstance(inp, gp_types.TieredPrices):
-        return ()
-
-    def at(value: Any, start: int) -> float | None:
-        if isinstance(value, gp_types.TieredPrices):
-            return next(
-                (float(t.price) for t in value.tiers if t.start == start), float(value.base)
-            )
-        return _base(value)
-
-    return tuple(
-        (t.start, float(t.price), at(out, t.start) or 0.0, at(cached, t.start)) for t in inp.tiers
-    )
+def genai_prices_version() -> str:
+    """The genai-prices version the prices come from."""
+    return str(_book()["genai_prices_version"])
 
 
-def _active(model: Any, on: dt.date) -> tuple[Any, str]:
-    prices = model.prices
-    if not isinstance(prices, list):
-        return prices, ""
-    chosen, since = prices[0].prices, ""
-    for cp in prices:
-        c = cp.constraint
-        if c is None:
-            chosen, since = cp.prices, ""
-        elif isinstance(c, gp_types.StartDateConstraint) and c.start_date <= on:
-            chosen, since = cp.prices, c.start_date.isoformat()
+def _active(history: list[Any], on: dt.date) -> tuple[list[Any], str]:
+    """The dated price in force on ``on`` and its start date ("" when undated)."""
+    day = on.isoformat()
+    chosen, since = history[0], ""
+    for entry in history:
+        start = entry[0]
+        if start is None:
+            chosen, since = entry, ""
+        elif start != "other" and start <= day:
+            chosen, since = entry, start
     return chosen, since
 
 
-def _scheduled(model: Any, on: dt.date) -> tuple[tuple[str, float, float, float | None], ...]:
-    prices = model.prices
-    if not isinstance(prices, list):
-        return ()
-    out = []
-    for cp in prices:
-        c = cp.constraint
-        if isinstance(c, gp_types.StartDateConstraint) and c.start_date > on:
-            inp, outp = _base(cp.prices.input_mtok), _base(cp.prices.output_mtok)
-            if inp is not None and outp is not None:
-                out.append((c.start_date.isoformat(), inp, outp, _base(cp.prices.cache_read_mtok)))
+def _scheduled(
+    history: list[Any], on: dt.date
+) -> tuple[tuple[str, float, float, float | None], ...]:
+    day = on.isoformat()
+    out = [
+        (e[0], e[1], e[2], e[3])
+        for e in history
+        if e[0] not in (None, "other") and e[0] > day and e[1] is not None and e[2] is not None
+    ]
     return tuple(sorted(out))
 
 
-def _batch(model: Any) -> tuple[float | None, float | None]:
-    for v in model.price_variants or []:
-        if v.when.get("processing") == "batch" or v.when.get("service_tier") == "batch":
-            return _base(v.prices.input_mtok), _base(v.prices.output_mtok)
-    return None, None
-
-
-def _build(provider: Any, model: Any, on: dt.date) -> ApiPrice | None:
-    prices, since = _active(model, on)
-    inp, out = _base(prices.input_mtok), _base(prices.output_mtok)
+def _build(provider: dict[str, Any], model: dict[str, Any], on: dt.date) -> ApiPrice | None:
+    entry, since = _active(model["prices"], on)
+    _, inp, out, cached, write, tiers = entry
     if inp is None or out is None:
         return None
-    b_in, b_out = _batch(model)
-    urls = ", ".join(provider.pricing_urls or [])
+    b_in, b_out = model["batch"] or (None, None)
+    urls = ", ".join(provider["urls"])
+    version = genai_prices_version()
     return ApiPrice(
-        provider=provider.id,
-        provider_name=provider.name,
-        model=model.id,
-        name=model.name or model.id,
+        provider=provider["id"],
+        provider_name=provider["name"],
+        model=model["id"],
+        name=model["name"],
         input_per_mtok=inp,
         output_per_mtok=out,
-        cached_input_per_mtok=_base(prices.cache_read_mtok),
-        cache_write_per_mtok=_base(prices.cache_write_mtok),
+        cached_input_per_mtok=cached,
+        cache_write_per_mtok=write,
         batch_input_per_mtok=b_in,
         batch_output_per_mtok=b_out,
-        tiers=_tiers(prices),
-        context_window=model.context_window,
-        deprecated=bool(model.deprecated),
-        scheduled=_scheduled(model, on),
-        source=f"genai-prices {GENAI_PRICES_VERSION} bundled snapshot ({urls or provider.name})",
-        as_of=since or f"genai-prices {GENAI_PRICES_VERSION}",
+        tiers=tuple((int(t[0]), t[1], t[2], t[3]) for t in tiers),
+        context_window=model["context_window"],
+        deprecated=model["deprecated"],
+        scheduled=_scheduled(model["prices"], on),
+        source=f"genai-prices {version} bundled snapshot ({urls or provider['name']})",
+        as_of=since or f"genai-prices {version}",
     )
 
 
@@ -145,22 +127,35 @@ def api_models(provider: str | None = None, on: dt.date | None = None) -> tuple[
     """Every API model with token prices, optionally for one provider id (``openai``...)."""
     day = on or dt.date.today()
     out = []
-    for p in _providers:
-        if provider and p.id != provider:
+    for p in _book()["providers"]:
+        if provider and p["id"] != provider:
             continue
-        for m in p.models:
+        for m in p["models"]:
             row = _build(p, m, day)
             if row is not None:
                 out.append(row)
     if provider and not out:
-        known = ", ".join(sorted(p.id for p in _providers))
-        raise CatalogError(f"unknown API provider {provider!r}; known: {known}")
+        raise CatalogError(f"unknown API provider {provider!r}; known: {', '.join(providers())}")
     return tuple(out)
 
 
 def providers() -> tuple[str, ...]:
     """Provider ids in the snapshot."""
-    return tuple(p.id for p in _providers)
+    return tuple(p["id"] for p in _book()["providers"])
+
+
+def _matches(model: str) -> list[tuple[int, int]]:
+    """Positions ``(provider, model)`` of every catalog model matching ``model``, in order."""
+    indexed = _book()["lookup"].get(model)
+    if indexed is not None:
+        return [(pi, mi) for pi, mi in indexed]
+    # A name no model id or exact alias spells: genai-prices' own matchers decide.
+    return [
+        (pi, mi)
+        for pi, p in enumerate(price_book.live_providers())
+        for mi, m in enumerate(p.models)
+        if m.id == model or m.is_match(model)
+    ]
 
 
 @lru_cache(maxsize=1024)
@@ -172,20 +167,20 @@ def api_price(model: str, provider: str | None = None, on: dt.date | None = None
     day = on or dt.date.today()
     if provider is not None and provider not in providers():
         raise CatalogError(f"unknown API provider {provider!r}; known: {', '.join(providers())}")
-    for p in _providers:
-        if provider and p.id != provider:
+    book = _book()["providers"]
+    for pi, mi in _matches(model):
+        p = book[pi]
+        if provider and p["id"] != provider:
             continue
-        for m in p.models:
-            if m.id == model or m.is_match(model):
-                row = _build(p, m, day)
-                if row is not None:
-                    return row
+        row = _build(p, p["models"][mi], day)
+        if row is not None:
+            return row
     import difflib
 
     ids = (
         [m.model for m in api_models(provider)]
         if provider
-        else [m.id for p in _providers for m in p.models]
+        else [m["id"] for p in book for m in p["models"]]
     )
     close = difflib.get_close_matches(model, ids, n=3, cutoff=0.5)
     where = f" at provider {provider!r}" if provider else ""

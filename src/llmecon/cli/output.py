@@ -69,8 +69,9 @@ def print_table(out: Console, t: Table) -> None:
     fold first (``sustain`` / ``ability``), so that numbers stay whole as long as possible."""
     from rich.text import Text
 
-    natural = out.measure(t, options=out.options.update_width(PIPE_WIDTH)).maximum
-    if out.is_terminal and natural > out.width:
+    if out.is_terminal and (
+        out.measure(t, options=out.options.update_width(PIPE_WIDTH)).maximum > out.width
+    ):
         for col in t.columns:
             if col.justify != "right":
                 continue

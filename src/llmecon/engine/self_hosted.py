@@ -249,11 +249,17 @@ def _capacity(
     return np.asarray(point.requests_per_s), np.asarray(ok), info
 
 
+def _distinct(values: NDArray[Any]) -> NDArray[Any]:
+    """The sorted distinct values (``np.unique`` without its import of numpy.ma, 20 ms)."""
+    flat = np.sort(values.ravel())
+    return flat[np.concatenate(([True], flat[1:] != flat[:-1]))] if flat.size else flat
+
+
 def _pick(values: list[Any], best: NDArray[np.intp], shape: tuple[int, ...]) -> F:
     """Per point, the value of the candidate ``best`` chose (each value per point)."""
     if len(values) == 1:
         return np.asarray(values[0], dtype=float)
-    used = np.unique(best)
+    used = _distinct(np.asarray(best))
     stack = np.stack(
         [np.broadcast_to(np.asarray(values[int(k)], dtype=float), shape) for k in used]
     )
@@ -416,7 +422,7 @@ def _commitment(s: ServingInputs, capacity_rps: F, tp: F, replicas: F) -> F:
 
 def _show(tp: F) -> str:
     """``2``, or ``2/4 by point`` when points differ. [GPU]"""
-    values = [int(v) for v in np.unique(np.asarray(tp))]
+    values = [int(v) for v in _distinct(np.asarray(tp))]
     return str(values[0]) if len(values) == 1 else "/".join(map(str, values)) + " by point"
 
 

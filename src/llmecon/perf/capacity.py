@@ -59,8 +59,19 @@ def hourly_weights_from_peak_ratio(peak_to_average: ArrayLike, peak_hour: int = 
         raise ValueError("peak_to_average must be >= 1")
     if np.any(p_arr >= 24.0):
         raise ValueError("peak_to_average must be below 24 for an hourly profile")
+    if p_arr.ndim == 0:
+        return _weights_scalar(float(p_arr), int(peak_hour))
     c = (1.0 + np.cos(2.0 * np.pi * (np.arange(24) - peak_hour) / 24.0)) / 2.0
     return _weights_vectorised(p_arr, c)
+
+
+@lru_cache(maxsize=64)
+def _weights_scalar(p: float, peak_hour: int) -> F:
+    """One ratio's weights, solved once (every Monte Carlo chunk asks again); read-only."""
+    c = (1.0 + np.cos(2.0 * np.pi * (np.arange(24) - peak_hour) / 24.0)) / 2.0
+    w = _weights_vectorised(np.asarray(p), c)
+    w.setflags(write=False)
+    return w
 
 
 def _weights_vectorised(p: F, c: F) -> F:
@@ -467,6 +478,14 @@ def _breakpoint_table(w_bytes: bytes, k_lo: int, k_hi: float, top: float) -> tup
     if not parts:
         return None
     u, mult = np.unique(np.concatenate(parts), return_counts=True)
+    # Weights in simple ratios (0.5, 1, 1.5...) put several hours' steps at one load, apart
+    # only by the eps offsets (relative gaps below 1e-9). Merged into the lowest, each grid
+    # cell holds one breakpoint and a count is one gather, not four; an ``a`` inside such a
+    # cluster (1e-9 relative) counts the whole cluster: "up to rounding exactly at a step",
+    # as ``replica_summary`` documents.
+    if u.size > 1:
+        head = np.concatenate(([True], np.diff(u) > _EPS * u[1:]))
+        u, mult = u[head], np.add.reduceat(mult, np.flatnonzero(head))
     g = max(4 * u.size, 64)
     limit = max(16 * u.size, 1 << 16)
     while True:
@@ -551,18 +570,17 @@ def replica_summary(
     scale = (1.0 + np.asarray(headroom, dtype=float)[..., None]) / cap
     lo, hi = float(min_replicas), float(max_replicas)
 
+    a = np.asarray(per_s * scale)
+
     def need_at(weight: float) -> F:
-        return np.asarray(
-            np.ceil(
-                per_s * weight * (1.0 + np.asarray(headroom, dtype=float)[..., None]) / cap - _EPS
-            )
-        )
+        need = a * weight
+        need -= _EPS
+        return np.asarray(np.ceil(need, out=need))
 
     need_peak = need_at(float(w.max()))
     peak = np.clip(need_peak, lo, hi)
     trough = peak if not autoscale else np.clip(need_at(float(w.min())), lo, hi)
     served = per_s * float(w.sum())
-    a = np.asarray(per_s * scale)
     shape = np.broadcast_shapes(a.shape, peak.shape)
     a = np.broadcast_to(a, shape)
     if not autoscale:

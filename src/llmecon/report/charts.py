@@ -7,8 +7,9 @@ Two layers, so that every face draws the same numbers:
   options), ``tornado_data`` (from ``analysis.sensitivity``) and ``monte_carlo`` (the NPV
   samples behind ``analysis.uncertainty.simulate``);
 * figures: ``cumulative_figure``, ``pillars_figure``, ``volume_figure``, ``tornado_figure``,
-  ``distributions_figure`` return ``plotly.graph_objects.Figure`` (plotly is imported inside,
-  so the engine does not need it).
+  ``distributions_figure`` return plotly figures as plain data (``FigureSpec``), which
+  ``report.plots`` wraps in ``plotly.graph_objects.Figure`` and the HTML report hands to
+  plotly.js (``figure_json``); neither the engine nor the report imports plotly.
 
 The HTML report embeds these figures; the Markdown report draws the same data as SVG
 (``llmecon.report.svg``).
@@ -16,7 +17,14 @@ The HTML report embeds these figures; the Markdown report draws the same data as
 
 from __future__ import annotations
 
+import base64
+import copy
+import importlib.util
+import json
+import math
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -266,8 +274,13 @@ def monte_carlo(
 
 # --------------------------------------------------------------------------- plotly figures
 
+#: A plotly figure as plain data: ``{"data": [trace, ...], "layout": {...}}``, arrays as numpy
+#: arrays. ``plots`` wraps it in ``plotly.graph_objects.Figure`` for notebooks; the HTML
+#: report hands it to plotly.js as JSON (``figure_json``), without importing plotly, whose
+#: figure objects cost about half a second per report (validators and template copies).
+FigureSpec = dict[str, Any]
+
 _LAYOUT: dict[str, Any] = {
-    "template": "plotly_white",
     "height": 440,
     "margin": {"l": 70, "r": 30, "t": 60, "b": 60},
     "legend": {"orientation": "h", "y": -0.18},
@@ -275,126 +288,186 @@ _LAYOUT: dict[str, Any] = {
 }
 
 
-def _fig(title: str) -> Any:
-    import plotly.graph_objects as go
+@cache
+def _template_json() -> str:
+    """plotly's ``plotly_white`` template, read from plotly's package data (not imported)."""
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or not spec.submodule_search_locations:
+        return "{}"
+    path = Path(spec.submodule_search_locations[0]) / "package_data" / "templates"
+    try:
+        return (path / "plotly_white.json").read_text(encoding="utf-8")
+    except OSError:
+        return "{}"
 
-    fig = go.Figure()
-    fig.update_layout(title={"text": title, "x": 0.01}, **_LAYOUT)
-    return fig
+
+def plotly_template() -> dict[str, Any]:
+    """A fresh copy of the ``plotly_white`` template (``{}`` when plotly ships none)."""
+    out: dict[str, Any] = json.loads(_template_json())
+    return out
+
+
+def _fig(title: str) -> FigureSpec:
+    return {
+        "data": [],
+        "layout": {
+            **copy.deepcopy(_LAYOUT),
+            "template": plotly_template(),
+            "title": {"text": title, "x": 0.01},
+            "xaxis": {},
+            "yaxis": {},
+        },
+    }
+
+
+def _title(axis: dict[str, Any], text: str) -> None:
+    axis["title"] = {"text": text}
+
+
+def _vline(fig: FigureSpec, x: float, line: dict[str, Any], text: str | None = None) -> None:
+    """A vertical line across the plot at data ``x`` (as ``Figure.add_vline``), labelled at
+    its top left. Annotations on a log axis take log10 of the position (plotly.js)."""
+    layout = fig["layout"]
+    layout.setdefault("shapes", []).append(
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "y domain",
+            "x0": x,
+            "x1": x,
+            "y0": 0,
+            "y1": 1,
+            "line": line,
+        }
+    )
+    if text is not None:
+        log = layout["xaxis"].get("type") == "log"
+        layout.setdefault("annotations", []).append(
+            {
+                "text": text,
+                "showarrow": False,
+                "xref": "x",
+                "yref": "y domain",
+                "x": math.log10(x) if log and x > 0 else x,
+                "y": 1,
+                "xanchor": "right",
+                "yanchor": "top",
+            }
+        )
 
 
 def _label(name: str, feasible: bool) -> str:
     return name if feasible else f"{name} (infeasible)"
 
 
-def cumulative_figure(ev: Evaluation) -> Any:
+def cumulative_figure(ev: Evaluation) -> FigureSpec:
     """Cumulative cost per option by month."""
-    import plotly.graph_objects as go
-
     c = colors(ev)
     fig = _fig(f"Cumulative cost over {ev.months} months (undiscounted)")
     months = np.arange(1, ev.months + 1)
     for o in ev.options:
-        y = cumulative_series(ev)[o.name]
-        fig.add_trace(
-            go.Scatter(
-                x=months,
-                y=y,
-                name=_label(o.name, o.feasible),
-                mode="lines",
-                line={"color": c[o.name], "dash": "solid" if o.feasible else "dot", "width": 2.5},
-                hovertemplate="%{fullData.name}<br>month %{x}: "
+        fig["data"].append(
+            {
+                "type": "scatter",
+                "x": months,
+                "y": np.asarray(cumulative_series(ev)[o.name], dtype=float),
+                "name": _label(o.name, o.feasible),
+                "mode": "lines",
+                "line": {
+                    "color": c[o.name],
+                    "dash": "solid" if o.feasible else "dot",
+                    "width": 2.5,
+                },
+                "hovertemplate": "%{fullData.name}<br>month %{x}: "
                 + plotly_money()
                 + "<extra></extra>",
-            )
+            }
         )
-    fig.update_xaxes(title_text="month")
-    fig.update_yaxes(title_text="cumulative cost [USD]", tickformat=PLOTLY_MONEY_TICKFORMAT)
+    _title(fig["layout"]["xaxis"], "month")
+    _title(fig["layout"]["yaxis"], "cumulative cost [USD]")
+    fig["layout"]["yaxis"]["tickformat"] = PLOTLY_MONEY_TICKFORMAT
     return fig
 
 
-def pillars_figure(ev: Evaluation) -> Any:
+def pillars_figure(ev: Evaluation) -> FigureSpec:
     """Stacked pillar totals per option."""
-    import plotly.graph_objects as go
-
     data = pillar_totals(ev)
     names = [_label(o.name, o.feasible) for o in ev.options]
     fig = _fig(f"Cost by pillar over {ev.months} months")
     for p in PILLARS:
-        fig.add_trace(
-            go.Bar(
-                x=names,
-                y=[data[o.name][p] for o in ev.options],
-                name=p,
-                marker_color=PILLAR_COLORS[p],
-                hovertemplate="%{x}<br>" + p + ": " + plotly_money() + "<extra></extra>",
-            )
+        fig["data"].append(
+            {
+                "type": "bar",
+                "x": names,
+                "y": [data[o.name][p] for o in ev.options],
+                "name": p,
+                "marker": {"color": PILLAR_COLORS[p]},
+                "hovertemplate": "%{x}<br>" + p + ": " + plotly_money() + "<extra></extra>",
+            }
         )
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(title_text="total over the horizon [USD]", tickformat=PLOTLY_MONEY_TICKFORMAT)
+    fig["layout"]["barmode"] = "stack"
+    _title(fig["layout"]["yaxis"], "total over the horizon [USD]")
+    fig["layout"]["yaxis"]["tickformat"] = PLOTLY_MONEY_TICKFORMAT
     return fig
 
 
-def volume_figure(ev: Evaluation, sweep: VolumeSweep | None = None) -> Any:
+def volume_figure(ev: Evaluation, sweep: VolumeSweep | None = None) -> FigureSpec:
     """NPV of every option against first-month volume; break-evens of the top two marked."""
-    import plotly.graph_objects as go
-
     sw = sweep or volume_sweep(ev)
     c = colors(ev)
     fig = _fig(f"NPV over {sw.months} months against monthly volume")
+    layout = fig["layout"]
+    layout["xaxis"].update(type="log")
+    layout["yaxis"].update(type="log", tickformat=PLOTLY_MONEY_TICKFORMAT)
+    _title(layout["xaxis"], "requests in month 1 [requests/month]")
+    _title(layout["yaxis"], "NPV [USD] (log scale)")
     for name, y in sw.npv.items():
         ok = sw.feasible_at[name]
         y_ok, y_bad = feasible_stretches(y, ok)
         for part, feasible in ((y_ok, True), (y_bad, False)):
             if not np.isfinite(part).any():
                 continue
-            fig.add_trace(
-                go.Scatter(
-                    x=sw.x,
-                    y=part,
-                    name=_label(name, feasible),
-                    legendgroup=name,
-                    mode="lines",
-                    line={"color": c[name], "dash": "solid" if feasible else "dot", "width": 2.5},
-                    hovertemplate="%{fullData.name}<br>%{x:,.3s} requests/month: "
+            fig["data"].append(
+                {
+                    "type": "scatter",
+                    "x": np.asarray(sw.x, dtype=float),
+                    # gaps (NaN) break the line where the other stretch is drawn
+                    "y": np.asarray(part, dtype=float),
+                    "name": _label(name, feasible),
+                    "legendgroup": name,
+                    "mode": "lines",
+                    "line": {
+                        "color": c[name],
+                        "dash": "solid" if feasible else "dot",
+                        "width": 2.5,
+                    },
+                    "hovertemplate": "%{fullData.name}<br>%{x:,.3s} requests/month: "
                     + plotly_money()
                     + "<extra></extra>",
-                )
+                }
             )
     if sw.crossings:
-        fig.add_trace(
-            go.Scatter(
-                x=[cx[0] for cx in sw.crossings],
-                y=[cx[1] for cx in sw.crossings],
-                name="break-even",
-                mode="markers+text",
-                marker={"symbol": "diamond", "size": 13, "color": "black"},
-                text=[f"{short_num(cx[0])}/month" for cx in sw.crossings],
-                textposition="top center",
-                customdata=[f"{cx[2]} below, {cx[3]} above" for cx in sw.crossings],
-                hovertemplate="break-even at %{x:,.3s} requests/month:<br>%{customdata}"
+        fig["data"].append(
+            {
+                "type": "scatter",
+                "x": [cx[0] for cx in sw.crossings],
+                "y": [cx[1] for cx in sw.crossings],
+                "name": "break-even",
+                "mode": "markers+text",
+                "marker": {"symbol": "diamond", "size": 13, "color": "black"},
+                "text": [f"{short_num(cx[0])}/month" for cx in sw.crossings],
+                "textposition": "top center",
+                "customdata": [f"{cx[2]} below, {cx[3]} above" for cx in sw.crossings],
+                "hovertemplate": "break-even at %{x:,.3s} requests/month:<br>%{customdata}"
                 "<extra></extra>",
-            )
+            }
         )
-    fig.add_vline(
-        x=sw.base,
-        line={"color": "#888", "dash": "dash"},
-        annotation_text="scenario",
-        annotation_position="top left",
-    )
-    fig.update_xaxes(type="log", title_text="requests in month 1 [requests/month]")
-    fig.update_yaxes(
-        type="log",
-        title_text="NPV [USD] (log scale)",
-        tickformat=PLOTLY_MONEY_TICKFORMAT,
-    )
+    _vline(fig, sw.base, {"color": "#888", "dash": "dash"}, "scenario")
     return fig
 
 
-def tornado_figure(ev: Evaluation, data: TornadoData | None = None) -> Any:
+def tornado_figure(ev: Evaluation, data: TornadoData | None = None) -> FigureSpec:
     """Horizontal bars: the output at each parameter's low and high value, around its base."""
-    import plotly.graph_objects as go
-
     t = data or tornado_data(ev)
     if t is None:
         return _fig("Sensitivity: no parameter to swing")
@@ -403,34 +476,36 @@ def tornado_figure(ev: Evaluation, data: TornadoData | None = None) -> Any:
     lo = list(reversed(t.at_low))
     hi = list(reversed(t.at_high))
     for end, values, color in (("low", lo, "#4C78A8"), ("high", hi, "#E45756")):
-        fig.add_trace(
-            go.Bar(
-                y=labels,
-                x=[v - t.base for v in values],
-                base=t.base,
-                orientation="h",
-                name=f"parameter at {end}",
-                marker_color=color,
-                hovertemplate=f"%{{y}}<br>at {end}: {plotly_money('x')} from base<extra></extra>",
-            )
+        fig["data"].append(
+            {
+                "type": "bar",
+                "y": labels,
+                "x": [v - t.base for v in values],
+                "base": t.base,
+                "orientation": "h",
+                "name": f"parameter at {end}",
+                "marker": {"color": color},
+                "hovertemplate": f"%{{y}}<br>at {end}: {plotly_money('x')} from base"
+                "<extra></extra>",
+            }
         )
-    fig.add_vline(x=t.base, line={"color": "#333", "width": 1})
+    _vline(fig, t.base, {"color": "#333", "width": 1})
     if t.base * min(*lo, *hi, t.base) <= 0 or t.base * max(*lo, *hi, t.base) <= 0:
-        fig.add_vline(x=0, line={"color": "#999", "dash": "dot"})
-    fig.update_layout(
+        _vline(fig, 0, {"color": "#999", "dash": "dot"})
+    layout = fig["layout"]
+    layout.update(
         barmode="overlay",
         height=max(360, 120 + 32 * len(labels)),
         margin={"l": 20, "r": 30, "t": 60, "b": 60},
     )
-    fig.update_xaxes(title_text=f"{t.output} [USD]", tickformat=PLOTLY_MONEY_TICKFORMAT)
-    fig.update_yaxes(automargin=True)
+    _title(layout["xaxis"], f"{t.output} [USD]")
+    layout["xaxis"]["tickformat"] = PLOTLY_MONEY_TICKFORMAT
+    layout["yaxis"]["automargin"] = True
     return fig
 
 
-def distributions_figure(ev: Evaluation, mc: MonteCarlo | None = None) -> Any:
+def distributions_figure(ev: Evaluation, mc: MonteCarlo | None = None) -> FigureSpec:
     """Violin plots of NPV per option over the Monte Carlo samples, with P(cheapest)."""
-    import plotly.graph_objects as go
-
     m = mc if mc is not None else monte_carlo(ev.scenario)
     if m is None:
         return _fig("Monte Carlo: the scenario has no uncertainty section")
@@ -441,17 +516,49 @@ def distributions_figure(ev: Evaluation, mc: MonteCarlo | None = None) -> Any:
         if not m.feasible[i].any():
             continue
         st = sim.option(name)
-        fig.add_trace(
-            go.Violin(
-                y=m.npv[i][m.feasible[i]].astype(np.float32),
-                name=f"{name}<br>P(cheapest) {st.p_cheapest:.0%}",
-                line_color=c.get(name, "#333"),
-                box_visible=True,
-                meanline_visible=True,
-                points=False,
-                spanmode="hard",
-            )
+        fig["data"].append(
+            {
+                "type": "violin",
+                "y": m.npv[i][m.feasible[i]].astype(np.float32),
+                "name": f"{name}<br>P(cheapest) {st.p_cheapest:.0%}",
+                "line": {"color": c.get(name, "#333")},
+                "box": {"visible": True},
+                "meanline": {"visible": True},
+                "points": False,
+                "spanmode": "hard",
+            }
         )
-    fig.update_layout(showlegend=False)
-    fig.update_yaxes(title_text="NPV [USD]", tickformat=PLOTLY_MONEY_TICKFORMAT)
+    fig["layout"]["showlegend"] = False
+    _title(fig["layout"]["yaxis"], "NPV [USD]")
+    fig["layout"]["yaxis"]["tickformat"] = PLOTLY_MONEY_TICKFORMAT
     return fig
+
+
+def _jsonable(obj: Any) -> Any:
+    """Numpy arrays as plotly.js typed arrays (base64, ``{"dtype", "bdata"}``; finite ones
+    only: NaN gaps go as a list with nulls), numpy scalars as numbers."""
+    if isinstance(obj, np.ndarray):
+        if obj.dtype.kind in "fiu" and obj.ndim == 1:
+            if obj.dtype.kind == "f" and not np.isfinite(obj).all():
+                return [float(v) if math.isfinite(v) else None for v in obj.tolist()]
+            dtype = {"f": "f8", "i": "i4", "u": "u4"}[obj.dtype.kind]
+            if obj.dtype == np.float32:
+                dtype = "f4"
+            raw = np.ascontiguousarray(obj, dtype="<" + dtype).tobytes()
+            return {"dtype": dtype, "bdata": base64.b64encode(raw).decode("ascii")}
+        return _jsonable(obj.tolist())
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return _jsonable(obj.item())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def figure_json(fig: FigureSpec) -> str:
+    """The figure as JSON for ``Plotly.newPlot``, safe inside an HTML ``<script>``."""
+    text = json.dumps(_jsonable(fig), separators=(",", ":"), allow_nan=False)
+    return text.replace("</", "<\\/")

@@ -16,14 +16,20 @@ from llmecon.engine.results import Evaluation
 from llmecon.report import charts
 
 
+def _figure(spec: charts.FigureSpec) -> Any:
+    import plotly.graph_objects as go
+
+    return go.Figure(spec)
+
+
 def cumulative(ev: Evaluation) -> Any:
     """Cumulative undiscounted cost per option by month."""
-    return charts.cumulative_figure(ev)
+    return _figure(charts.cumulative_figure(ev))
 
 
 def pillars(ev: Evaluation) -> Any:
     """Stacked development / deployment / sustainability totals per option."""
-    return charts.pillars_figure(ev)
+    return _figure(charts.pillars_figure(ev))
 
 
 def volume(
@@ -31,12 +37,12 @@ def volume(
 ) -> Any:
     """NPV per option against first-month volume (base/span .. base*span, one vectorised
     evaluation) with the break-evens of the top two options marked."""
-    return charts.volume_figure(ev, charts.volume_sweep(ev, points, span))
+    return _figure(charts.volume_figure(ev, charts.volume_sweep(ev, points, span)))
 
 
 def tornado(ev: Evaluation, top: int = charts.TORNADO_ROWS) -> Any:
     """Tornado of the NPV gap between the two cheapest options (analysis.sensitivity)."""
-    return charts.tornado_figure(ev, charts.tornado_data(ev, top=top))
+    return _figure(charts.tornado_figure(ev, charts.tornado_data(ev, top=top)))
 
 
 def distributions(
@@ -44,4 +50,4 @@ def distributions(
 ) -> Any:
     """NPV distributions per option from a Monte Carlo over the ``uncertainty:`` section,
     labelled with the probability each option is cheapest."""
-    return charts.distributions_figure(ev, charts.monte_carlo(ev.scenario, samples, seed))
+    return _figure(charts.distributions_figure(ev, charts.monte_carlo(ev.scenario, samples, seed)))
