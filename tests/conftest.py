@@ -91,13 +91,15 @@ def self_hosted_option(
     name: str = "own", *, zero_upkeep: bool = True, **fields: Any
 ) -> dict[str, Any]:
     """A self-hosted option: Llama 3.1 8B, one H100 per replica at $2/GPU-h serving a measured
-    5 requests/s, with every effort and upkeep default zeroed."""
+    5 requests/s, with every effort and upkeep default zeroed except fleet operations, set
+    to 1 FTE per 100 GPUs (the golden figures' staffing: 1 GPU-year = $17,532 + $2,117)."""
     defaults = {
         "model": "llama-3.1-8b",
         "gpu": "H100",
         "usd_per_gpu_hour": 2.0,
         "gpus_per_replica": 1,
         "measured_requests_per_s": 5.0,
+        "ops_fte_per_100_gpus": 1.0,
     }
     return _option(name, "self_hosted", zero_upkeep, defaults, fields)
 

@@ -127,6 +127,100 @@ def test_allreduce_time_by_hand() -> None:
     assert float(allreduce_time(tp8, 8, E)) == pytest.approx(expected, rel=1e-12)
 
 
+@pytest.mark.parametrize("tp", [2, 4, 8])
+def test_allreduce_within_a_node_is_unchanged_bit_for_bit(tp: int) -> None:
+    # G <= 8 GPUs per node: the ring stays on NVLink, whatever the network is
+    rep = replace(R, num_gpus=tp)
+    tokens = np.array([1.0, 8.0, 256.0, 2000.0])
+    g = float(tp)
+    old = 2.0 * 32.0 * (1e-5 + 2.0 * (g - 1.0) / g * (tokens * 4096.0 * 2.0) / 4.5e11)
+    np.testing.assert_array_equal(allreduce_time(rep, tokens, E), old)
+    slow_net = replace(rep, network_bandwidth=1.0)
+    np.testing.assert_array_equal(allreduce_time(slow_net, tokens, E), old)
+    np.testing.assert_array_equal(
+        decode_step_time(slow_net, 64, 1000, E)[0], decode_step_time(rep, 64, 1000, E)[0]
+    )
+
+
+def test_allreduce_across_two_nodes_by_hand() -> None:
+    # TP16 on 8-GPU nodes (H100-like: NVLink 450 GB/s, one 50 GB/s NIC per GPU): n = 2 nodes
+    #   bw  = min(bw_link, (G/n) bw_net) = min(450e9, 8 * 50e9) = 400e9 bytes/s
+    #   lat = lat_AR + 2 (n-1) lat_net   = 1e-5 + 2 * 4e-6       = 1.8e-5 s
+    # 8 tokens: M = 8 * 4096 * 2 = 65536 bytes
+    #   TP16: 2 L (lat + 2 (15/16) M / bw) = 64 * (1.8e-5 + 1.875 * 65536 / 4e11)
+    #       = 64 * (1.8e-5 + 3.072e-7) = 1.1716608e-3 s
+    #   TP8:  64 * (1e-5 + 1.75 * 65536 / 4.5e11) = 64 * 1.02548622e-5 = 6.5631118e-4 s
+    tp8, tp16 = replace(R, num_gpus=8), replace(R, num_gpus=16)
+    assert R.gpus_per_node == 8.0 and R.network_bandwidth == 50e9
+    assert E.network_latency_s == 4e-6
+    t16 = float(allreduce_time(tp16, 8, E))
+    t8 = float(allreduce_time(tp8, 8, E))
+    assert t16 == pytest.approx(1.1716608e-3, rel=1e-12)
+    assert t8 == pytest.approx(64 * (1e-5 + 1.75 * 65536 / 4.5e11), rel=1e-12)
+    assert t16 > t8
+    # 2000 prompt tokens: M = 16.384e6 bytes
+    #   TP16: 64 * (1.8e-5 + 1.875 * 16.384e6 / 4e11) = 64 * 9.48e-5 = 6.0672e-3 s
+    #   TP8:  64 * (1e-5 + 1.75 * 16.384e6 / 4.5e11) = 64 * 7.37156e-5 = 4.7178e-3 s
+    assert float(allreduce_time(tp16, 2000, E)) == pytest.approx(6.0672e-3, rel=1e-12)
+    assert float(allreduce_time(tp16, 2000, E)) > float(allreduce_time(tp8, 2000, E))
+    # per GPU the network is 8x slower than NVLink, but a node's 8 NICs carry the ring's
+    # crossing together; with 6.25 GB/s per GPU (50 GB/s per node) the network binds:
+    #   64 * (1.8e-5 + 1.875 * 65536 / 5e10) = 64 * 2.0457600e-5 = 1.3092864e-3 s
+    thin = replace(tp16, network_bandwidth=6.25e9)
+    assert float(allreduce_time(thin, 8, E)) == pytest.approx(1.3092864e-3, rel=1e-12)
+
+
+def test_allreduce_mixed_layouts_match_their_own_paths() -> None:
+    # an array of TP degrees, some within a node and some across: each equals its own
+    tps = np.array([1.0, 4.0, 8.0, 16.0, 32.0])
+    mixed = allreduce_time(replace(R, num_gpus=tps), 256, E)
+    alone = [float(allreduce_time(replace(R, num_gpus=float(g)), 256, E)) for g in tps]
+    np.testing.assert_array_equal(mixed, alone)
+
+
+def test_allreduce_node_size_and_latency_overrides() -> None:
+    # a 72-GPU NVLink domain keeps TP16 on NVLink: the in-node formula with G = 16
+    nvl72 = replace(R, num_gpus=16, gpus_per_node=72)
+    assert float(allreduce_time(nvl72, 8, E)) == pytest.approx(
+        64 * (1e-5 + 1.875 * 65536 / 4.5e11), rel=1e-12
+    )
+    # TP32 over 4 nodes: 2 (n-1) = 6 network steps; bw = min(450e9, 8 * 50e9)
+    tp32 = replace(R, num_gpus=32)
+    slow = replace(E, network_latency_s=1e-4)
+    expected = 64 * (1e-5 + 6 * 1e-4 + 2 * 31 / 32 * 65536 / 4e11)
+    assert float(allreduce_time(tp32, 8, slow)) == pytest.approx(expected, rel=1e-12)
+
+
+def test_at_slo_itl_bound_exact_across_nodes() -> None:
+    # the closed-form ITL bound (dense models) uses the same inter-node all-reduce terms
+    tp16 = replace(R, num_gpus=16, weight_bytes=140e9, active_params=70e9, num_layers=80)
+    i, o, itl_t = 2000, 200, 0.03
+    p, ok = at_slo(tp16, i, o, np.inf, itl_t, E)
+    assert bool(ok)
+    c_star = float(p.concurrency)
+    assert 1.0 < c_star < 256.0
+    assert float(at_concurrency(tp16, c_star, i, o, E).itl_s) <= itl_t
+    assert float(at_concurrency(tp16, c_star * (1 + 1e-6), i, o, E).itl_s) > itl_t
+
+
+def test_network_defaults_are_the_cited_facts() -> None:
+    from llmecon.catalog import fact, resolve_gpu, resolve_model
+    from llmecon.perf import inference
+    from llmecon.perf.replica import build_replica
+
+    node = fact("dgx_h100_gpus_per_node").value
+    nic = fact("dgx_h100_compute_nic_gbit_per_s_per_gpu").value * 1e9 / 8.0  # [bytes/s]
+    lat = fact("nccl_ring_net_step_latency_ll128_us").value * 1e-6  # [s]
+    assert node == inference.DEFAULT_GPUS_PER_NODE
+    assert nic == inference.DEFAULT_NETWORK_BANDWIDTH
+    assert lat == pytest.approx(inference.DEFAULT_NETWORK_LATENCY_S, rel=1e-15)
+    model, h100 = resolve_model("llama-3.1-70b"), resolve_gpu("H100")
+    rep, _ = build_replica(model, h100, "fp8", 16)
+    assert rep.gpus_per_node == 8.0 and rep.network_bandwidth == 50e9
+    rep, _ = build_replica(model, h100, "fp8", 16, network_gbs_per_gpu=25.0, gpus_in_node=4)
+    assert rep.gpus_per_node == 4 and rep.network_bandwidth == 25e9
+
+
 def test_max_batch_kv_and_cap() -> None:
     # floor(1e6 / (2000 + 200/2)) = floor(476.19) = 476 -> capped at 256
     assert float(max_batch(R, 2000, 200, E)) == 256.0

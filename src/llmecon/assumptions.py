@@ -92,12 +92,15 @@ _BY_KIND: dict[str, tuple[tuple[float, ...], str]] = {
         "llmecon judgement: ~1 minute of expert review per example",
     ),
     "ops_fte": (
-        (0.05, 0.05, 0.25, 0.25, 0.0),
-        "llmecon judgement: on-call share of one FTE for one replica",
+        (0.05, 0.05, 0.05, 0.05, 0.0),
+        "llmecon judgement: upkeep of the integration (prompts, model and API changes, "
+        "monitoring, incidents), the same for every kind of option",
     ),
     "ops_fte_per_100_gpus": (
-        (0, 0, 1.0, 1.0, 1.0),
-        "llmecon judgement: +1 FTE per 100 GPUs in the fleet",
+        (0, 0, 2.0, 2.0, 2.0),
+        "llmecon judgement: running the serving fleet (patching, upgrades, capacity, on-call) "
+        "grows with it, 2 FTE per 100 GPUs: Google's SRE book staffs a 24/7 rotation with at "
+        "least 8 engineers at most 25% on call, i.e. 2 FTE of on-call time",
     ),
     "network_storage_usd_per_month": (
         (0, 0, 0, 0, 0),
@@ -131,24 +134,58 @@ def option_default(kind: str, field: str) -> Default:
             )
         return Default(12.0, "llmecon judgement: yearly base-model upgrade of a self-hosted model")
     if field == "price_change_per_year":
-        return api_price_trend()
+        return capability_trend(kind)
+    if field == "gpu_price_change_per_year":
+        return gpu_price_trend()
     values, why = _BY_KIND[field]
     return Default(float(values[_KIND_INDEX[kind]]), why)
 
 
-def api_price_trend() -> Default:
-    """Annual API price change at equal capability.
+def capability_trend(kind: str = "api") -> Default:
+    """Annual change in the cost of equal capability, the same for every kind of option.
 
     The published trends (a16z: 10x/yr; Epoch AI: 9x-900x/yr) measure the cheapest model that
     reaches a fixed capability, which a user only gets by migrating. The most conservative
-    published figure, MIT FutureTech's 3x/yr efficiency gain, is used: -(1 - 1/3) per year.
+    published figure, MIT FutureTech's 3x/yr efficiency gain (which tries to remove hardware
+    and market effects), is used: -(1 - 1/3) per year. An API option reaches it as lower
+    token prices at each migration; a self-hosted option as a newer open model that needs
+    fewer GPUs for the same quality (the densing law, capability per parameter doubling every
+    3.3 months, says the same in spirit).
     """
     f = fact("inference_efficiency_gain_per_year_low")
+    how = (
+        "as lower prices at each migration to a newer model"
+        if kind in ("api", "hosted_open")
+        else "as fewer GPUs for the same work at each migration to a newer open model"
+    )
     return Default(
         round(1.0 / f.value - 1.0, 4),
         f"most conservative published trend, {f.value:g}x/yr cheaper at equal capability "
-        f"({f.source}), reached at each migration to a newer model; a flat-price answer is "
-        "reported beside it",
+        f"({f.source}), the same for every option, reached {how}; the answer with every "
+        "trend flat is reported beside it",
+    )
+
+
+def gpu_price_trend() -> Default:
+    """Rental GPU prices are held flat: the evidence points both ways."""
+    down = fact("aws_p4d_ondemand_price_change_per_year_derived")
+    low = fact("h100_1yr_contract_trough_oct2025_usd_per_gpu_hour")
+    high = fact("h100_1yr_contract_mar2026_usd_per_gpu_hour")
+    return Default(
+        0.0,
+        f"flat: list prices fell ({down.value:g}%/yr for AWS p4d, {down.as_of}) while the H100 "
+        f"1-year contract index rose from ${low.value:g} ({low.as_of}) to ${high.value:g}/GPU-h "
+        f"({high.as_of}); no direction is defensible",
+    )
+
+
+def trend_cap() -> Default:
+    """How long trends compound before prices are held (judgement, with the evidence)."""
+    return Default(
+        5.0,
+        "llmecon judgement: no source says when declines stop; Epoch AI doubts the fastest "
+        "will persist and hardware price-performance is expected to plateau 2027-2035, so "
+        "a trend compounds for 5 years and is held after",
     )
 
 

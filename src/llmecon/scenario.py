@@ -21,9 +21,20 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from llmecon.errors import ScenarioError
+
+if typing.TYPE_CHECKING:
+    from llmecon.catalog.user import UserCatalog
 
 NonNeg = Annotated[float, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
@@ -148,6 +159,12 @@ class Organisation(_Strict):
     cost_of_delay_usd_per_month: NonNeg = Field(
         0.0, description="Value lost per month of later go-live [USD/month]."
     )
+    gpu_market: Literal["hyperscaler", "neocloud", "marketplace", "any"] | None = Field(
+        None,
+        description=(
+            "Where rented GPUs are priced from (catalog quotes' market segment); default neocloud."
+        ),
+    )
     compliance_usd_per_year: NonNeg | None = Field(
         None,
         description="Assessments and audits for options that process data in-house or via a vendor [USD/year].",
@@ -182,8 +199,13 @@ class ApiFineTune(_Strict):
     usd_per_mtok_training: NonNeg = Field(
         description="Provider's training price [USD per 1M tokens]."
     )
-    inference_premium: float = Field(
-        1.0, ge=1.0, description="Fine-tuned over base inference price [x]."
+    inference_premium: float | None = Field(
+        None,
+        ge=1.0,
+        description=(
+            "Fine-tuned over base inference price [x]; default: the catalog's fine-tuned "
+            "prices (OpenAI ft: models), else the provider's published premium."
+        ),
     )
 
 
@@ -286,6 +308,10 @@ class Option(_Strict):
     engine: Literal["default", "vllm", "sglang", "trtllm", "nim"] = Field(
         "default", description="Serving engine whose efficiency preset applies."
     )
+    prefix_caching: bool = Field(
+        True,
+        description="Skip the workload's cached_input_share of each prompt in prefill (self-hosted).",
+    )
     efficiency: EfficiencySpec | None = Field(
         None, description="Efficiency factors that override the engine preset."
     )
@@ -295,6 +321,9 @@ class Option(_Strict):
     )
     reserved_usd_per_gpu_hour: NonNeg | None = Field(
         None, description="Committed price [USD/GPU-hour]."
+    )
+    reserved_term_years: Literal[1, 3] = Field(
+        1, description="Reserved commitment term (1 or 3 years) [years]."
     )
     spot_usd_per_gpu_hour: NonNeg | None = Field(None, description="Spot price [USD/GPU-hour].")
     spot_interruption_overhead: NonNeg | None = Field(
@@ -346,7 +375,19 @@ class Option(_Strict):
         None, description="Effort per migration [engineer-weeks]."
     )
     price_change_per_year: float | None = Field(
-        None, ge=-0.99, le=5.0, description="API price change per year [-]."
+        None,
+        ge=-0.99,
+        le=5.0,
+        description=(
+            "Cost of equal capability, change per year, reached at each migration: API and "
+            "hosted prices, or the GPUs a self-hosted model needs (newer open models) [-]."
+        ),
+    )
+    gpu_price_change_per_year: float | None = Field(
+        None,
+        ge=-0.99,
+        le=5.0,
+        description="Rental GPU price change per year (self-hosted, continuous) [-].",
     )
     security_hours_per_month: NonNeg | None = Field(
         None, description="Patching effort [hours/month]."
@@ -366,6 +407,14 @@ class Option(_Strict):
         None, description="Cascade: share escalated; route: share sent to the second leg [-]."
     )
     router_usd_per_mrequests: NonNeg = Field(0.0, description="Router cost [USD per 1M requests].")
+    router: Literal["random", "trained"] | None = Field(
+        None,
+        description=(
+            "Hybrid: how well the router picks what the second leg answers, for the blended "
+            "quality (random: the default; trained: RouteLLM's in-domain router); a quality "
+            "set on the hybrid replaces it."
+        ),
+    )
 
     @model_validator(mode="after")
     def _kind_fields(self) -> Option:
@@ -403,6 +452,20 @@ class Scenario(_Strict):
         description="Month 0 (go-live); API prices active then, announced changes from their month. Default: today.",
     )
     discount_rate_annual: float = Field(0.08, ge=0.0, le=1.0, description="For NPV [1/year].")
+    catalog: dict[str, Any] | None = Field(
+        None,
+        description=(
+            "Your own catalog entries: gpus, models and gpu_prices lists with the package "
+            "CSVs' columns (`llmecon catalog import-model` writes a model's)."
+        ),
+    )
+    _user_catalog: Any = PrivateAttr(default=None)
+    trend_cap_years: float | None = Field(
+        None,
+        gt=0.0,
+        le=20.0,
+        description="Years over which price and capability trends compound; flat after [years].",
+    )
     workload: Workload = Field(description="Traffic: volume, tokens, shape, growth.")
     latency: Latency = Field(Latency(), description="Serving targets for self-hosted options.")
     constraints: Constraints = Field(Constraints(), description="Residency and quality bars.")
@@ -445,6 +508,15 @@ class Scenario(_Strict):
             if o.name == name:
                 return o
         raise KeyError(name)
+
+    def user_catalog(self) -> UserCatalog:
+        """The scenario's own catalog entries, looked up before the package's."""
+        if self._user_catalog is None:
+            from llmecon.catalog.user import parse_user_catalog
+
+            self._user_catalog = parse_user_catalog(self.catalog, "catalog")
+        cat: UserCatalog = self._user_catalog
+        return cat
 
 
 def split_option_path(path: str, names: Container[str]) -> tuple[str, str] | None:
@@ -625,9 +697,11 @@ def parse_scenario(data: Any, source: str = "(top level)") -> Scenario:
         )
     check_shape(data, source)
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as err:
         raise ScenarioError(_messages(err, data)) from None
+    scenario.user_catalog()  # its errors name catalog.<table>[i].<column>
+    return scenario
 
 
 #: Largest scenario file read. [bytes]
@@ -782,9 +856,11 @@ def dump_scenario(scenario: Scenario) -> str:
 def check_references(scenario: Scenario) -> None:
     """Resolve every catalog name the scenario uses; raise ``ScenarioError`` listing each
     unknown GPU, model or API model with its YAML path and close matches."""
-    from llmecon.catalog import CatalogError, rate_limit, resolve_gpu, resolve_model
+    from llmecon.catalog import CatalogError, rate_limit
     from llmecon.catalog.api_prices import api_price
 
+    cat = scenario.user_catalog()
+    resolve_gpu, resolve_model = cat.resolve_gpu, cat.resolve_model
     problems = []
     for i, o in enumerate(scenario.options):
         where = f"options[{i}]"

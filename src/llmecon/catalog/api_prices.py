@@ -190,3 +190,21 @@ def api_price(model: str, provider: str | None = None, on: dt.date | None = None
         else "run `llmecon catalog api-models` to list them"
     )
     raise CatalogError(f"unknown API model {model!r}{where}; {hint}")
+
+
+def cheaper_versions(price: ApiPrice) -> tuple[ApiPrice, ...]:
+    """Cheaper versions of ``price``'s model at its provider: ids or names that extend it with
+    a version (``mistral-large`` -> ``mistral-large-2512``, "Mistral Large" -> "Mistral Large
+    3 2512") at a lower input price. A short name may resolve to an older, dearer model while
+    a newer one exists; the tool names them."""
+    out = []
+    for m in api_models(price.provider):
+        if m.model == price.model or m.deprecated:
+            continue
+        # a version after the shared stem ("-2512", " 3 2512"), not a variant ("-mini")
+        id_rest = m.model[len(price.model) + 1 :] if m.model.startswith(price.model + "-") else ""
+        name_rest = m.name[len(price.name) + 1 :] if m.name.startswith(price.name + " ") else ""
+        cheaper = m.input_per_mtok < price.input_per_mtok
+        if (id_rest[:1].isdigit() or name_rest[:1].isdigit()) and cheaper and "ft" not in m.model:
+            out.append(m)
+    return tuple(out)

@@ -130,16 +130,20 @@ class ModelArch:
 
 @dataclass(frozen=True)
 class GPUPrice:
+    """One rental quote: a provider's instance in one region and pricing mode, on one date."""
+
     provider: str
     instance_type: str
     gpu: str
     gpus_per_instance: float | None
     usd_per_gpu_hour: float  # [USD/GPU-hour]
     pricing: str  # on-demand | reserved-1y | reserved-3y | spot
-    region: str
-    as_of: str
+    region: str  # provider's region id; blank for region-free list prices
+    as_of: str  # YYYY-MM-DD, YYYY-MM or "undated"
     source: str
     notes: str
+    segment: str = ""  # hyperscaler | neocloud | marketplace
+    geo: str = ""  # us | eu | uk | other (region-free rows: the provider's main market)
 
 
 @dataclass(frozen=True)
@@ -258,15 +262,25 @@ def _gpu_price_rows() -> tuple[GPUPrice, ...]:
                 as_of=r["as_of"],
                 source=r["source"],
                 notes=r.get("notes", ""),
+                segment=r.get("segment", "").lower(),
+                geo=r.get("geo", "").lower(),
             )
         )
     return tuple(out)
 
 
 def gpu_prices(
-    gpu: str | None = None, pricing: str | None = None, provider: str | None = None
+    gpu: str | None = None,
+    pricing: str | None = None,
+    provider: str | None = None,
+    *,
+    geo: str | None = None,
+    segment: str | None = None,
 ) -> tuple[GPUPrice, ...]:
-    """Rental prices, filtered by GPU (any alias), pricing mode and provider (case-insensitive)."""
+    """Rental prices [USD/GPU-hour], filtered by GPU (any alias), pricing mode, provider, geo
+    (``us``, ``eu``, ``uk``, ``other``) and market segment (``hyperscaler``, ``neocloud``,
+    ``marketplace``); provider, geo and segment match case-insensitively. All rows, any date:
+    ``catalog.gpu_quotes.select_quotes`` applies the dated default-price rule."""
     name = resolve_gpu(gpu).name if gpu else None
     return tuple(
         p
@@ -274,6 +288,8 @@ def gpu_prices(
         if (name is None or p.gpu == name)
         and (pricing is None or p.pricing == pricing)
         and (provider is None or p.provider.lower() == provider.lower())
+        and (geo is None or p.geo == geo.lower())
+        and (segment is None or p.segment == segment.lower())
     )
 
 

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from llmecon.cli.output import console, friendly_errors, print_json, print_table, text_table
+from llmecon.cli.output import (
+    console,
+    fail,
+    friendly_errors,
+    print_json,
+    print_table,
+    text_table,
+)
 
 app = typer.Typer(
     no_args_is_help=True, help="Browse the fact catalogs (every row has a source and date)."
@@ -122,3 +130,60 @@ def catalog_rate_limits(
     rows = [asdict(r) for r in rate_limits() if provider is None or r.provider == provider]
     cols = ["tier_id", "model", "rpm", "tpm", "input_tpm", "output_tpm", "qualification", "as_of"]
     _emit(rows, cols, as_json, "API rate limits", "model")
+
+
+#: Largest config.json read; real ones are a few KB. [bytes]
+MAX_CONFIG_BYTES = 1 << 20
+
+_CONFIG_FIX = "give the model's config.json from Hugging Face"
+
+
+def _read_config(path: Path) -> Any:
+    """The JSON value in ``path``; every way it can fail is one ``error:`` line."""
+    import json
+
+    if path.is_dir():
+        fail([f"{path}: is a directory; give the config.json file in it"])
+    if path.exists() and path.stat().st_size > MAX_CONFIG_BYTES:
+        fail([f"{path}: larger than 1 MiB, so not a model config; {_CONFIG_FIX}"])
+    raw = path.read_bytes()  # OSError: friendly_errors names the file
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        fail([f"{path}: not UTF-8 text; {_CONFIG_FIX}"])
+    except json.JSONDecodeError as err:
+        at = f"line {err.lineno}, column {err.colno}"
+        fail([f"{path}: not valid JSON ({at}: {err.msg}); {_CONFIG_FIX}"])
+    except RecursionError:
+        fail([f"{path}: nested too deeply to read; {_CONFIG_FIX}"])
+
+
+@app.command("import-model")
+def catalog_import_model(
+    config: Annotated[
+        Path, typer.Argument(metavar="CONFIG.json", help="A Hugging Face config.json.")
+    ],
+    name: Annotated[
+        str | None,
+        typer.Option(help="Name in the scenario (default: the repo's name, else type and size)."),
+    ] = None,
+) -> None:
+    """A model's entry for a scenario's catalog, from its Hugging Face config.json.
+
+    Prints YAML to paste under `models:` in the scenario's `catalog:` section; total and
+    active parameters are computed from the shapes. Example: llmecon catalog import-model
+    config.json --name my-8b
+    """
+    from llmecon.catalog.user import default_model_name, model_entry_yaml, model_from_hf_config
+
+    if name is not None and not name.strip():
+        fail(["--name: must not be empty; give the model's name in the scenario"])
+    with friendly_errors():
+        data = _read_config(config)
+        if not isinstance(data, dict):
+            kind = "list" if isinstance(data, list) else type(data).__name__
+            fail([f"{config}: holds a JSON {kind}, not an object; {_CONFIG_FIX}"])
+        label = name.strip() if name else default_model_name(data, str(config))
+        row = model_from_hf_config(data, label, str(config))
+    typer.echo("# paste under `models:` in a scenario's `catalog:` section")
+    typer.echo(model_entry_yaml(row), nl=False)

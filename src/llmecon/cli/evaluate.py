@@ -59,7 +59,13 @@ def evaluate_cmd(
 
     Example: llmecon evaluate examples/internal_assistant.yaml --format json
     """
-    data = evaluate_scenario(scenario).to_dict()
+    ev = evaluate_scenario(scenario)
+    data = ev.to_dict()
+    if ev.recommendation.close_call:
+        from llmecon.analysis.close_call import deciders
+
+        with friendly_errors():
+            data["recommendation"]["deciders"] = [d.to_dict() for d in deciders(ev)]
     if fmt is Fmt.json:
         print_json(data)
     elif fmt is Fmt.csv:
@@ -144,6 +150,13 @@ def render_evaluation(data: dict[str, Any], out: Console, show_assumptions: bool
         out.print("[bold red]No feasible option[/bold red]")
     for reason in r["reasons"]:
         out.print(f"  • {escape(reason)}")
+    for d in r.get("deciders", []):
+        out.print(f"    - {escape(decider_line(d))}")
+    warned = [(o["name"], w) for o in data["options"] for w in o.get("warnings", [])]
+    if warned:
+        out.print("[bold yellow]Warnings[/bold yellow]")
+        for name, w in warned:
+            out.print(f"  ! {escape(name)}: {escape(w)}")
     out.print("[bold]The framework's questions[/bold]")
     for k, v in r["questions"].items():
         out.print(f"  {k}: {escape(v)}")
@@ -160,3 +173,17 @@ def render_evaluation(data: dict[str, Any], out: Console, show_assumptions: bool
             out.print(f"  {name}: source: {escape(line)}")
         for line in o["assumptions"]:
             out.print(f"  {name}: {escape(line)}")
+
+
+def decider_line(d: dict[str, Any]) -> str:
+    """One close-call decider as text (``analysis.close_call.Decider.line``)."""
+    if d["flip_value"] is None:
+        lo, hi = d["searched"]
+        return (
+            f"{d['parameter']} = {d['base_value']:.4g} moves the gap most, but does not flip it "
+            f"between {lo:.4g} and {hi:.4g}"
+        )
+    return (
+        f"{d['parameter']} = {d['base_value']:.4g} flips it at {d['flip_value']:.4g} "
+        f"({d['winner_above']} wins above)"
+    )

@@ -7,8 +7,8 @@ Pillars [USD/month]:
 * deployment: the token bill ``B_m = R_m * c_req * a_m * f_m``, with the cost of one request
   ``c_req = (I (1 - s_c) p_in + I s_c p_cached + O p_out) / 1e6 * (1 - s_b d_b) * k_ft
   + p_req`` (``pillars.deployment.api_cost_per_request``), ``a_m`` the provider's announced
-  price changes and ``f_m`` the price trend reached at each migration
-  (``pillars.deployment.price_factor``); plus ops staff, network/storage, failures, and
+  price changes and ``f_m`` the price trend reached at each migration, held after
+  ``trend_cap_years`` (``pillars.deployment.price_factor``); plus ops staff, network/storage, failures, and
   provisioned throughput in the months where peak load passes the rate-limit tier.
 * sustainability: migrations, security hours, observability and compliance.
 """
@@ -39,7 +39,7 @@ F = NDArray[np.float64]
 def price_api(a: ApiInputs, min_quality: F | None) -> OptionCost:
     """Monthly cash flows of an API option (see the module docstring for the equations)."""
     c = a.common
-    out = Outcome(c.shape, reasons=list(a.reasons))
+    out = Outcome(c.shape, reasons=list(a.reasons), warnings=list(a.warnings))
     if a.context_window:
         tokens = c.input_tokens + c.output_tokens
         out.fail_where(
@@ -70,7 +70,9 @@ def price_api(a: ApiInputs, min_quality: F | None) -> OptionCost:
     ) * lift(a.inference_premium)
     per_req_m = per_req if monthly else np.asarray(per_req)[..., None]  # (..., months or 1)
     # the trend is reached by moving to newer, cheaper models: prices step at each migration
-    factor = dep.price_factor(c.months, a.price_change_per_year, c.migration_every_months)
+    factor = dep.price_factor(
+        c.months, a.price_change_per_year, c.migration_every_months, c.trend_cap_months
+    )
     flat = requests * per_req_m
     bill = flat * factor
     df = discount_factors(c.months, c.discount_rate_annual)
@@ -82,11 +84,10 @@ def price_api(a: ApiInputs, min_quality: F | None) -> OptionCost:
     d["api_bill_flat_npv_usd"] = out.per_point(_discounted(flat, df))
     d["price_change_per_year"] = out.per_point(a.price_change_per_year)
 
-    deployment = (
-        bill
-        + dep.ops_staff_cost(c.ops_fte, 0.0, 0.0, c.ops_engineer_usd_per_year)
-        + failure_cost(c)
-    )
+    staff = dep.ops_staff_cost(c.ops_fte, 0.0, 0.0, c.ops_engineer_usd_per_year)
+    d["ops_fte_month0"] = out.per_point(c.ops_fte)
+    d["ops_staff_usd"] = out.per_point(np.broadcast_to(staff, bill.shape).sum(axis=-1))
+    deployment = bill + staff + failure_cost(c)
     deployment = deployment + c.network_storage_usd_per_month[..., None]
     if a.rate_limits is not None:
         deployment = deployment + rate_limit_cost(a, a.rate_limits, out)

@@ -192,5 +192,37 @@ def evaluate(scenario: Scenario, overrides: Mapping[str, ArrayLike] | None = Non
             {},
         )
     else:
+        _price_flat(scenario, overrides, results)
         ev.recommendation = recommend(ev)
     return ev
+
+
+#: Trend fields held at 0 for the flat answer, by option kind.
+_TRENDS = {
+    "api": ("price_change_per_year",),
+    "hosted_open": ("price_change_per_year",),
+    "self_hosted": ("price_change_per_year", "gpu_price_change_per_year"),
+    "slm": ("price_change_per_year", "gpu_price_change_per_year"),
+}
+
+
+def _price_flat(
+    scenario: Scenario, overrides: Mapping[str, ArrayLike] | None, results: list[OptionResult]
+) -> None:
+    """Each option's NPV with every trend flat, in its details (``npv_flat_trends_usd``), so
+    that the recommendation can say whether the trends decide the answer. Priced only when
+    some option has a trend."""
+    trended = any(
+        float(np.max(np.abs(np.asarray(r.details.get(k, 0.0))))) > 0
+        for r in results
+        for k in ("price_change_per_year", "gpu_price_change_per_year")
+    )
+    if not trended:
+        return
+    flat: dict[str, ArrayLike] = dict(overrides or {})
+    for o in scenario.options:
+        for field in _TRENDS.get(o.kind, ()):
+            flat[f"options.{o.name}.{field}"] = 0.0
+    inputs, costs, _ = price_all(scenario, flat)
+    for r, cost in zip(results, costs, strict=True):
+        r.details["npv_flat_trends_usd"] = float(totals(inputs, cost)[1])

@@ -7,8 +7,11 @@ Pillars [USD/month]: each the sum of the legs' pillars plus
 
 * development: the hybrid's build and evaluation, and the delay until both legs are live;
 * deployment: router ``R_m p_router / 1e6``, ops staff, network/storage, failures
-  ``R_m (1 - q) c_fail`` with ``q`` the hybrid's measured quality, or the blend
-  ``q_1 (1 - s) + q_2 s``;
+  ``R_m (1 - q) c_fail`` with ``q`` the hybrid's measured quality, or
+  ``q_1 + PGR(s) (q_2 - q_1)``, PGR the share of the quality gap the router recovers when it
+  sends a share ``s`` to the second leg (RouteLLM, Ong et al. 2024, arXiv 2406.18665: ``s``
+  for a router untested on the traffic, the default; their best in-domain router with
+  ``router: trained``);
 * sustainability: migrations and security, and tracing of ``R_m (1 + s)`` requests for a
   cascade (both legs answer the escalated ones), ``R_m`` for a router.
 """
@@ -60,7 +63,10 @@ def price_hybrid(
     q1, q2 = legs[0].quality_samples, legs[1].quality_samples
     quality: F | None = c.quality
     if quality is None and q1 is not None and q2 is not None:
-        quality = q1 * (1.0 - share) + q2 * share
+        # q = q1 + PGR(s) (q2 - q1): the router's recovered share of the gap at share s
+        knots, recovered = h.router_curve
+        pgr = np.interp(share, knots, recovered)
+        quality = q1 + pgr * (np.asarray(q2) - np.asarray(q1))
     staff = dep.ops_staff_cost(c.ops_fte, 0.0, 0.0, c.ops_engineer_usd_per_year)
     leg_weeks = np.maximum(legs[0].deploy_weeks, legs[1].deploy_weeks)  # live when both are
     development = sum((leg.development for leg in legs), zeros(c)) + development_common(

@@ -18,6 +18,12 @@ from llmecon.engine.results import Evaluation, OptionResult, Recommendation
 from llmecon.fmt import money_compact, money_sig, si
 from llmecon.scenario import Scenario
 
+#: Top two closer than this (relative to the runner-up's score) make a close call: each
+#: default price, trend and efficiency factor is uncertain by more than this (llmecon
+#: judgement; the Monte Carlo's P(cheapest) says it precisely when an uncertainty section
+#: exists). [-]
+CLOSE_CALL = 0.05
+
 
 def _usd(x: float) -> str:
     return money_compact(x, 3)
@@ -80,6 +86,21 @@ def _driver(o: OptionResult) -> str:
     elif top == "development":
         extra = " (build effort, data and training are paid up front)"
     return f"{top} is {share:.0%} of {o.name}'s {_usd(total)}{extra}"
+
+
+def _staffing(o: OptionResult) -> str:
+    """The people the option's price holds: a judgement rule, so it is stated up front."""
+    d = o.details
+    if "ops_staff_usd" not in d:
+        return ""
+    total = _m(o.total_usd) or 1.0
+    fte = _m(d["ops_fte_month0"])
+    rule = "ops_fte + ops_fte_per_100_gpus x GPUs / 100" if "gpus_per_replica" in d else "ops_fte"
+    return (
+        f"staffing: {o.name} carries {fte:.2g} FTE in month 0, {_usd(_m(d['ops_staff_usd']))} "
+        f"({_m(d['ops_staff_usd']) / total:.0%} of its cost) by the rule {rule} (llmecon "
+        f"judgement; set options.{o.name}.ops_fte to your team's)"
+    )
 
 
 def _questions(ev: Evaluation) -> dict[str, str]:
@@ -164,34 +185,40 @@ def recommend(ev: Evaluation) -> Recommendation:
     reasons.append(_driver(best))
     if len(ranked) > 1:
         reasons.append(_driver(ranked[1]))
-    # the same ranking with API prices held flat: swap each option's discounted bill
+    staffing = _staffing(best)
+    if staffing:
+        reasons.append(staffing)
+    # the same ranking with every trend held flat (a second pricing, in ``evaluate``)
     flat = {
-        o.name: _score(
-            o,
-            by_quality,
-            _m(o.npv_usd)
-            + o.details.get("api_bill_flat_npv_usd", 0.0)
-            - o.details.get("api_bill_npv_usd", 0.0),
-        )
+        o.name: _score(o, by_quality, float(o.details["npv_flat_trends_usd"]))
         for o in ranked
+        if "npv_flat_trends_usd" in o.details
     }
-    flat_best = min(flat, key=lambda k: flat[k])
-    if "api_bill_usd" in best.details or any("api_bill_usd" in o.details for o in ranked):
-        trend = next(
-            (
-                o.details["price_change_per_year"]
-                for o in ranked
-                if "price_change_per_year" in o.details
-            ),
-            0.0,
-        )
+    if len(flat) == len(ranked) and any(
+        float(np.max(np.abs(np.asarray(o.details.get(k, 0.0)))) > 0)
+        for o in ranked
+        for k in ("price_change_per_year", "gpu_price_change_per_year")
+    ):
+        flat_best = min(flat, key=lambda k: flat[k])
         if flat_best != best.name:
             reasons.append(
-                f"with flat API prices instead of the {trend:+.0%}/year trend, {flat_best} would win"
+                f"with every price and capability trend flat, {flat_best} would win: the "
+                "trends decide this answer (options.<name>.price_change_per_year)"
             )
         else:
+            reasons.append("the answer holds with every price and capability trend flat")
+    close = False
+    runner_up = None
+    if len(ranked) > 1:
+        a, b = _score(best, by_quality), _score(ranked[1], by_quality)
+        gap = (b - a) / max(abs(b), 1e-9)
+        runner_up = (ranked[1].name, gap)
+        close = gap < CLOSE_CALL
+        if close:
             reasons.append(
-                f"the answer holds with flat API prices as well as with the {trend:+.0%}/year trend"
+                f"a close call: {best.name} and {ranked[1].name} are {gap:.1%} apart, within "
+                f"the {CLOSE_CALL:.0%} that the defaults' own uncertainty moves a cost; the "
+                "assumptions that decide it are listed with the value at which each flips it"
             )
     if by_quality:
         reasons.append(
@@ -203,5 +230,12 @@ def recommend(ev: Evaluation) -> Recommendation:
         if why:
             reasons.append(f"{name} is infeasible: {why[0]}")
     return Recommendation(
-        best.name, basis, [o.name for o in ranked], reasons, _questions(ev), infeasible
+        best.name,
+        basis,
+        [o.name for o in ranked],
+        reasons,
+        _questions(ev),
+        infeasible,
+        close_call=close,
+        runner_up=runner_up,
     )

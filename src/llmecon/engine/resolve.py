@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from statistics import median
 from typing import Any
 
 import numpy as np
@@ -25,21 +24,20 @@ from llmecon.catalog import (
     GPU,
     ModelArch,
     fact,
-    gpu_prices,
     rate_limit,
-    resolve_gpu,
     resolve_model,
 )
-from llmecon.catalog.api_prices import ApiPrice, api_price
-from llmecon.engine.inputs import Inputs
+from llmecon.catalog.api_prices import ApiPrice, api_price, cheaper_versions
+from llmecon.catalog.gpu_quotes import QuoteSelection, geo_of, select_quotes
+from llmecon.engine.inputs import Inputs, memo_key
 from llmecon.errors import CatalogError
 from llmecon.perf import capacity as cap
 from llmecon.perf import training as tr
 from llmecon.perf.inference import ENGINE_PRESETS, Efficiency
+from llmecon.pillars import deployment as dep
 from llmecon.scenario import Option, Scenario, TrainingSpec
 
 F = NDArray[np.float64]
-PRICING_ROWS = {"on_demand": "on-demand", "reserved": "reserved-1y", "spot": "spot"}
 
 
 # --------------------------------------------------------------------------- outcome
@@ -117,6 +115,7 @@ class Common:
     cost_of_delay_usd_per_month: F
     migration_every_months: F
     migration_weeks: F
+    trend_cap_months: F  # trends compound up to this month, then hold [months]
     security_hours_per_month: F
     ops_fte: F
     ops_engineer_usd_per_year: F
@@ -237,6 +236,7 @@ def resolve_common(
         cost_of_delay_usd_per_month=inputs.get("organisation.cost_of_delay_usd_per_month"),
         migration_every_months=r.opt("migration_every_months"),
         migration_weeks=r.opt("migration_weeks"),
+        trend_cap_months=inputs.get("trend_cap_years", A.trend_cap) * 12.0,
         security_hours_per_month=r.opt("security_hours_per_month"),
         ops_fte=r.opt("ops_fte"),
         ops_engineer_usd_per_year=r.org("ops_engineer_usd_per_year"),
@@ -306,6 +306,7 @@ class ApiInputs:
     fine_tune_usd_per_mtok: F | None
     reasons: list[str]
     context_window: int | None = None  # [tokens], from the price catalog when it says
+    warnings: list[str] = field(default_factory=list)
 
 
 def _catalog_api(inputs: Inputs, option: Option, on: dt.date) -> ApiPrice | None:
@@ -316,15 +317,17 @@ def _catalog_api(inputs: Inputs, option: Option, on: dt.date) -> ApiPrice | None
     p = f"options.{option.name}"
     price = api_price(option.model, option.provider, on=on)
     paths: dict[str, float] = {}
+    billed = _fine_tuned(inputs, option, price, on) or price
     if option.prices is None:
-        paths["prices.input_per_mtok"] = price.input_per_mtok
-        paths["prices.output_per_mtok"] = price.output_per_mtok
-        if price.cached_input_per_mtok is not None:
-            paths["prices.cached_input_per_mtok"] = price.cached_input_per_mtok
+        paths["prices.input_per_mtok"] = billed.input_per_mtok
+        paths["prices.output_per_mtok"] = billed.output_per_mtok
+        if billed.cached_input_per_mtok is not None:
+            paths["prices.cached_input_per_mtok"] = billed.cached_input_per_mtok
     if price.batch_input_per_mtok:
         paths["prices.batch_discount"] = 1.0 - price.batch_input_per_mtok / price.input_per_mtok
     for k, v in paths.items():
         inputs.catalog.setdefault(f"{p}.{k}", (v, price.source))
+    _price_in_time(inputs, option, price, on)
     cached = price.cached_input_per_mtok
     inputs.source(
         option.name,
@@ -333,6 +336,96 @@ def _catalog_api(inputs: Inputs, option: Option, on: dt.date) -> ApiPrice | None
         f"${price.output_per_mtok:g} out per 1M tokens ({price.source}; as of {price.as_of})",
     )
     return price
+
+
+def _price_in_time(inputs: Inputs, option: Option, price: ApiPrice, on: dt.date) -> None:
+    """Say what the catalog cannot: a start date before its oldest dated price, a deprecated
+    model (its migration comes early: the provider's notice period), and a short name that
+    resolved to an older model while newer ones exist."""
+    p = f"options.{option.name}"
+    warn = inputs.memo.setdefault(("warnings", option.name), [])
+    if not price.as_of[:1].isdigit() and on < dt.date.today() - dt.timedelta(days=183):
+        inputs.note(
+            option.name,
+            f"{p}: genai-prices holds no dated price for {price.model} on {on.isoformat()}; "
+            "its current price is used (set prices: to price the past)",
+        )
+    if price.deprecated:
+        notice = _deprecation_notice_months(price.provider)
+        if notice is not None and option.migration_every_months is None:
+            inputs.catalog.setdefault(
+                f"{p}.migration_every_months",
+                (notice[0], f"{price.model} is deprecated (genai-prices); {notice[1]}"),
+            )
+        every = (
+            f"migrations priced every {notice[0]:g} months"
+            if notice is not None
+            else f"no notice period is published here; set {p}.migration_every_months"
+        )
+        warn.append(
+            f"{price.model} is deprecated at {price.provider} (genai-prices): a forced "
+            f"migration comes within the provider's notice period; {every}"
+        )
+    if option.model is not None:
+        newer = cheaper_versions(price)
+        if newer:
+            listed = ", ".join(
+                f"{m.model} (${m.input_per_mtok:g}/${m.output_per_mtok:g})" for m in newer[:4]
+            )
+            warn.append(
+                f"model {option.model!r} resolved to {price.provider}/{price.model} "
+                f"({price.name}, ${price.input_per_mtok:g}/${price.output_per_mtok:g} per 1M "
+                f"tokens); the catalog also has cheaper versions {listed}: give the id you mean"
+            )
+
+
+def _deprecation_notice_months(provider: str) -> tuple[float, str] | None:
+    """The provider's published minimum notice before retiring a model [months]."""
+    if provider == "openai":
+        f = fact("openai_deprecation_notice_ga_months")
+        return f.value, f"OpenAI's minimum notice {f.value:g} months ({f.source})"
+    if provider == "anthropic":
+        f = fact("anthropic_deprecation_notice_days")
+        return round(f.value / 30.4, 1), f"Anthropic's minimum notice {f.value:g} days ({f.source})"
+    return None
+
+
+def _fine_tuned(inputs: Inputs, option: Option, base: ApiPrice, on: dt.date) -> ApiPrice | None:
+    """The catalog's prices for the fine-tuned model (genai-prices lists OpenAI's ``ft:``
+    models), when the option fine-tunes and sets neither its premium nor its prices."""
+    ft = option.fine_tune
+    if ft is None or ft.inference_premium is not None or option.prices is not None:
+        return None
+    try:
+        tuned = api_price(f"ft:{base.model}", base.provider, on=on)
+    except CatalogError:
+        return None
+    inputs.note(
+        option.name,
+        f"options.{option.name}: fine-tuned inference at {tuned.provider}/{tuned.model} "
+        f"${tuned.input_per_mtok:g} in / ${tuned.output_per_mtok:g} out per 1M tokens "
+        f"({tuned.input_per_mtok / base.input_per_mtok:.2g}x / "
+        f"{tuned.output_per_mtok / base.output_per_mtok:.2g}x the base model; {tuned.source}); "
+        f"set options.{option.name}.fine_tune.inference_premium to override",
+    )
+    return tuned
+
+
+def _fine_tune_premium(inputs: Inputs, option: Option, price: ApiPrice | None) -> A.Default:
+    """The premium when the catalog has no fine-tuned prices: the provider's published one."""
+    if price is not None and option.prices is None:
+        tuned = f"options.{option.name}.prices.input_per_mtok"
+        if inputs.catalog.get(tuned, (None, ""))[0] != price.input_per_mtok:
+            return A.Default(1.0, "the catalog's fine-tuned prices already hold the premium")
+    provider = (option.provider or (price.provider if price else "")).lower()
+    if provider == "fireworks":
+        f = fact("fireworks_multilora_inference_premium")
+        return A.Default(f.value, f"Fireworks bills LoRA fine-tunes at the base price ({f.source})")
+    return A.Default(
+        1.0,
+        f"no published fine-tuned price for {option.model or 'this model'} at "
+        f"{provider or 'this provider'}: base price assumed",
+    )
 
 
 def _announced_changes(
@@ -449,7 +542,7 @@ def resolve_api(
         inputs.note(option.name, "no batch price known: batch requests billed at standard prices")
     ft_tokens = ft_price = None
     if option.fine_tune is not None:
-        premium = r.get("fine_tune.inference_premium")
+        premium = r.get("fine_tune.inference_premium", _fine_tune_premium(inputs, option, price))
         ft_tokens = r.get("fine_tune.training_tokens")
         ft_price = r.get("fine_tune.usd_per_mtok_training")
     else:
@@ -463,21 +556,36 @@ def resolve_api(
         batch_discount=np.asarray(discount),
         inference_premium=premium,
         announced=_announced_changes(inputs, option, price, s.horizon_months, start),
-        price_change_per_year=r.opt("price_change_per_year"),
+        price_change_per_year=_api_trend(r, option),
         rate_limits=_rate_limits(inputs, option),
         fine_tune_training_tokens=ft_tokens,
         fine_tune_usd_per_mtok=ft_price,
         reasons=residency_reasons(s, option, vendor_hosted=True),
         context_window=None if price is None else price.context_window,
+        warnings=list(inputs.memo.get(("warnings", option.name), [])),
     )
+
+
+def _api_trend(r: _Reader, option: Option) -> F:
+    """The capability trend, except on prices the user typed, which are never trended
+    unless the user says so."""
+    if option.prices is not None:
+        return r.get(
+            "price_change_per_year",
+            A.Default(0.0, "your own prices (prices:) are not trended; set it to trend them"),
+        )
+    return r.opt("price_change_per_year")
 
 
 # --------------------------------------------------------------------------- self-hosted records
 
 
-def model_arch(option: Option) -> ModelArch:
-    """The option's catalog model, or its user-given architecture."""
+def model_arch(option: Option, scenario: Scenario | None = None) -> ModelArch:
+    """The option's catalog model (the scenario's own catalog first), or its user-given
+    architecture."""
     if option.model is not None:
+        if scenario is not None:
+            return scenario.user_catalog().resolve_model(option.model)
         return resolve_model(option.model)
     a = option.architecture or {}
     need = [
@@ -523,22 +631,43 @@ def model_arch(option: Option) -> ModelArch:
 
 def catalog_gpu_price(
     inputs: Inputs, owner: str, gpu: GPU, mode: str, provider: str | None
-) -> tuple[float, tuple[float, float]] | None:
-    """Median catalog price for ``gpu`` in a pricing mode (of ``provider`` if given), and its
-    range; the rows used are listed as sources of ``owner``."""
-    rows = gpu_prices(gpu.name, PRICING_ROWS[mode], provider)
-    if not rows:
-        return None
-    values = sorted(r.usd_per_gpu_hour for r in rows)
-    m = median(values)
-    who = ", ".join(sorted({r.provider for r in rows}))
-    dates = sorted({r.as_of for r in rows})
-    inputs.source(
-        owner,
-        f"{gpu.name} {PRICING_ROWS[mode]}: median ${m:.2f}/GPU-h of {len(rows)} catalog prices "
-        f"(${values[0]:.2f}-${values[-1]:.2f}; {who}; as of {', '.join(dates)})",
+) -> QuoteSelection | None:
+    """The catalog's default price for ``gpu`` in a pricing mode (``gpu_quotes.RULE``): the
+    median of dated quotes in the scenario's geo and market segment; the rule, the quotes
+    and every fallback taken are listed for ``owner``. None when the catalog has no row."""
+    s = inputs.scenario
+    cons = s.constraints
+    geo = geo_of(cons.region) if cons.region else None
+    strict = cons.data_residency == "region"
+    market = s.organisation.gpu_market
+    if market is None:
+        market = "neocloud"
+        inputs.note(
+            "",
+            "organisation.gpu_market = neocloud (llmecon judgement: GPU clouds that rent "
+            "capacity at market prices; hyperscaler list prices run 2-3x higher); set "
+            "organisation.gpu_market to hyperscaler, marketplace or any",
+        )
+    sel = select_quotes(
+        gpu.name,
+        mode,
+        catalog=s.user_catalog(),
+        on=start_date(s),
+        geo=geo,
+        strict_geo=strict,
+        segment=None if market == "any" else market,
+        provider=provider,
     )
-    return m, (values[0], values[-1])
+    if sel is None:
+        return None
+    for line in s.user_catalog().notes:
+        inputs.note("", line)
+    inputs.note(owner, sel.rule)
+    for line in sel.notes:
+        inputs.note(owner, f"{gpu.name} {mode}: {line}")
+    if sel.price is not None:
+        inputs.source(owner, sel.summary)
+    return sel
 
 
 #: Efficiency fields a scenario may set under ``efficiency:``, with the unit conversion from
@@ -586,7 +715,8 @@ class GpuPricing:
     reserved_usd_per_gpu_hour: F | None = None
     spot_usd_per_gpu_hour: F | None = None
     spot_interruption_overhead: F | None = None  # [-]
-    committed_gpus: F | None = None  # None: the always-on floor [GPU]
+    committed_gpus: F | None = None  # None: the cost-minimising commitment [GPU]
+    reserved_term_months: int = 12  # [months]
     capex_usd_per_gpu: F | None = None  # [USD]
     amortisation_years: F | None = None  # [years]
     tdp_w: float | None = None  # [W]
@@ -618,6 +748,15 @@ class ServingInputs:
     pricing: GpuPricing
     training: TrainingInputs | None
     reasons: list[str]
+    #: requests per month in today's GPU work: ``R_m f_m`` with ``f_m`` the capability trend
+    #: reached at each migration (a newer open model serves the same quality on fewer GPUs);
+    #: every fleet is sized for it [requests/month]
+    load: F
+    capability_change_per_year: F  # [1/year]
+    gpu_price_factor: F  # (..., M) rental price multiplier (GPU price trend) [-]
+    gpu_price_change_per_year: F  # [1/year]
+    #: share of prompt tokens the engine's prefix cache skips in prefill [-]
+    prefix_cached_share: F
 
 
 def _gpu_pricing(inputs: Inputs, option: Option, gpu: GPU, reasons: list[str]) -> GpuPricing:
@@ -630,21 +769,30 @@ def _gpu_pricing(inputs: Inputs, option: Option, gpu: GPU, reasons: list[str]) -
             found = catalog_gpu_price(inputs, option.name, gpu, m, option.provider)
             if found is None:
                 raise CatalogError(
-                    f"{r.p}.{field_}: no {m.replace('_', '-')} price for {gpu.name} in the catalog"
+                    f"{r.p}.{field_}: no {m} price for {gpu.name} in the catalog"
                     f"{' at ' + option.provider if option.provider else ''}; set {r.p}.{field_}"
                 )
-            inputs.memo.setdefault(("gpu_price_range", option.name), {})[m] = list(found[1])
-            inputs.catalog.setdefault(f"{r.p}.{field_}", (found[0], "catalog median"))
+            if found.price is None:  # data residency: no quote in the region
+                reasons.append(found.reason or f"no {m} price for {gpu.name} in the region")
+                return np.asarray(0.0)  # infeasible everywhere: never priced
+            assert found.low is not None and found.high is not None
+            inputs.memo.setdefault(("gpu_price_range", option.name), {})[m] = [
+                found.low,
+                found.high,
+            ]
+            inputs.catalog.setdefault(f"{r.p}.{field_}", (found.price, "catalog median"))
         return r.get(field_)
 
     if mode == "on_demand":
-        out.usd_per_gpu_hour = price("usd_per_gpu_hour", "on_demand")
+        out.usd_per_gpu_hour = price("usd_per_gpu_hour", "on-demand")
     elif mode == "spot":
         out.spot_usd_per_gpu_hour = price("spot_usd_per_gpu_hour", "spot")
         out.spot_interruption_overhead = r.opt("spot_interruption_overhead")
     elif mode == "reserved":
-        out.reserved_usd_per_gpu_hour = price("reserved_usd_per_gpu_hour", "reserved")
-        out.usd_per_gpu_hour = price("usd_per_gpu_hour", "on_demand")
+        term = f"reserved-{option.reserved_term_years}y"
+        out.reserved_usd_per_gpu_hour = price("reserved_usd_per_gpu_hour", term)
+        out.usd_per_gpu_hour = price("usd_per_gpu_hour", "on-demand")
+        out.reserved_term_months = 12 * option.reserved_term_years
         if option.committed_gpus is not None:
             out.committed_gpus = r.get("committed_gpus")
     else:  # on_prem
@@ -696,8 +844,8 @@ def resolve_serving(
 ) -> ServingInputs:
     r = _Reader(inputs, option)
     s = inputs.scenario
-    model = model_arch(option)
-    gpu = resolve_gpu(option.gpu or "")
+    model = model_arch(option, s)
+    gpu = s.user_catalog().resolve_gpu(option.gpu or "")
     reasons: list[str] = []
     if option.precision == "bf16" and not gpu.supports("bf16"):
         reasons.append(f"{gpu.name} has no bf16 units; use precision fp16")
@@ -752,9 +900,57 @@ def resolve_serving(
         pricing=pricing,
         training=None,
         reasons=reasons,
+        load=common.requests,
+        capability_change_per_year=r.opt("price_change_per_year"),
+        gpu_price_factor=np.asarray(1.0),
+        gpu_price_change_per_year=np.asarray(0.0),
+        prefix_cached_share=_prefix_cache(inputs, option, common),
     )
-    serving.training = resolve_training(inputs, option, model, gpu, common)
+    serving.load = _trended_load(inputs, common, serving.capability_change_per_year)
+    if option.pricing != "on_prem":
+        serving.gpu_price_change_per_year = r.opt("gpu_price_change_per_year")
+        serving.gpu_price_factor = dep.price_factor(
+            common.months, serving.gpu_price_change_per_year, None, common.trend_cap_months
+        )
+    serving.training = resolve_training(inputs, option, model, gpu, common, reasons)
     return serving
+
+
+def _prefix_cache(inputs: Inputs, option: Option, common: Common) -> F:
+    """The workload's cached-input share, skipped in self-hosted prefill as API bills skip
+    it: vLLM (automatic prefix caching, on by default since V1), SGLang (RadixAttention) and
+    TensorRT-LLM reuse a cached prefix's KV instead of recomputing it."""
+    if not option.prefix_caching or not np.any(common.cached_input_share > 0):
+        return np.asarray(0.0)
+    f = fact("vllm_v1_prefix_cache_throughput_loss_at_zero_hit")
+    inputs.note(
+        option.name,
+        f"options.{option.name}.prefix_caching: the workload's cached_input_share of each "
+        f"prompt is not recomputed in prefill (vLLM automatic prefix caching, on by default, "
+        f"under {f.value:g}% cost at no hits: {f.source}); KV memory still holds the whole "
+        f"prompt; set options.{option.name}.prefix_caching: false to turn it off",
+    )
+    return common.cached_input_share
+
+
+def _trended_load(inputs: Inputs, c: Common, change_per_year: F) -> F:
+    """``R_m f_m``, one array for every option with the same traffic and trend (options that
+    serve one model on one GPU share their fleet search through it). [requests/month]"""
+    key = (
+        "load",
+        id(c.requests),
+        *(memo_key(x) for x in (change_per_year, c.migration_every_months, c.trend_cap_months)),
+    )
+    hit = inputs.memo.get(key)
+    if hit is None:
+        factor = dep.price_factor(
+            c.months, change_per_year, c.migration_every_months, c.trend_cap_months
+        )
+        load = c.requests if np.all(factor == 1.0) else np.asarray(c.requests * factor)
+        # the inputs stay alive with the result, so their ids stay theirs
+        hit = (load, (c.requests, change_per_year, c.migration_every_months))
+        inputs.memo[key] = hit
+    return np.asarray(hit[0])
 
 
 # --------------------------------------------------------------------------- training records
@@ -781,7 +977,12 @@ class TrainingInputs:
 
 
 def resolve_training(
-    inputs: Inputs, option: Option, model: ModelArch, serving_gpu: GPU, common: Common
+    inputs: Inputs,
+    option: Option,
+    model: ModelArch,
+    serving_gpu: GPU,
+    common: Common,
+    reasons: list[str] | None = None,
 ) -> TrainingInputs | None:
     o = option
     s = inputs.scenario
@@ -795,7 +996,7 @@ def resolve_training(
     if t is None or t.method == "none":
         return None
     tp = f"{p}.training"
-    gpu = resolve_gpu(t.gpu) if t.gpu else serving_gpu
+    gpu = s.user_catalog().resolve_gpu(t.gpu) if t.gpu else serving_gpu
     method = {"distill": "full"}.get(t.method, t.method)
     params = model.active_params_b * 1e9
     examples = per_ex = None
@@ -824,12 +1025,17 @@ def resolve_training(
         tokens = examples * per_ex * inputs.get(f"{tp}.epochs", owner=o.name)
     mfu = inputs.get(f"{tp}.mfu", A.training_default("mfu", method), owner=o.name)
     if t.usd_per_gpu_hour is None:
-        found = catalog_gpu_price(inputs, o.name, gpu, "on_demand", o.provider)
+        found = catalog_gpu_price(inputs, o.name, gpu, "on-demand", o.provider)
         if found is None:
             raise CatalogError(
                 f"{tp}.usd_per_gpu_hour: no on-demand price for {gpu.name} in the catalog; set it"
             )
-        inputs.catalog.setdefault(f"{tp}.usd_per_gpu_hour", (found[0], "catalog median"))
+        if found.price is None:  # data residency: training data may not leave the region
+            if reasons is not None:
+                reasons.append(f"training: {found.reason}")
+            inputs.catalog.setdefault(f"{tp}.usd_per_gpu_hour", (0.0, "no price in the region"))
+        else:
+            inputs.catalog.setdefault(f"{tp}.usd_per_gpu_hour", (found.price, "catalog median"))
     price = inputs.get(f"{tp}.usd_per_gpu_hour", owner=o.name)
     teacher = None
     t_in = t_out = label = None
@@ -896,6 +1102,8 @@ class HybridInputs:
     escalation_share: F  # share of traffic the second leg answers [-]
     router_usd_per_mrequests: F  # [USD per 1M requests]
     legs: tuple[str, str]
+    #: (share escalated, share of the quality gap recovered) knots of the router [-]
+    router_curve: tuple[tuple[float, ...], tuple[float, ...]] = ((0.0, 1.0), (0.0, 1.0))
 
 
 def resolve_hybrid(inputs: Inputs, option: Option) -> HybridInputs:
@@ -909,4 +1117,33 @@ def resolve_hybrid(inputs: Inputs, option: Option) -> HybridInputs:
         escalation_share=r.get("escalation_share"),
         router_usd_per_mrequests=r.get("router_usd_per_mrequests"),
         legs=(first, second),
+        router_curve=_router_curve(inputs, option),
     )
+
+
+def _router_curve(inputs: Inputs, option: Option) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Share of the quality gap between the legs recovered at each share escalated
+    (RouteLLM's "performance gap recovered", Ong et al. 2024, arXiv 2406.18665)."""
+    p = f"options.{option.name}"
+    if option.quality is not None:
+        return (0.0, 1.0), (0.0, 1.0)  # the user's own blended quality is used
+    if option.router == "trained":
+        a = fact("routellm_mtbench_best_strong_share_for_pgr50")
+        b = fact("routellm_mtbench_best_strong_share_for_pgr80")
+        inputs.note(
+            option.name,
+            f"{p}.router = trained: escalating {a.value:g} of requests recovers 50% of the "
+            f"quality gap between the legs and {b.value:g} recovers 80% (RouteLLM's best "
+            f"in-domain router on MT-Bench, {a.source}); set {p}.quality from your own "
+            "evaluation to replace it",
+        )
+        return (0.0, a.value, b.value, 1.0), (0.0, 0.5, 0.8, 1.0)
+    f = fact("routellm_random_router_strong_share_for_pgr50")
+    inputs.note(
+        option.name,
+        f"{p}.router = random (default): escalating a share s recovers s of the quality gap "
+        f"between the legs, as a router untested on your traffic does (RouteLLM's random "
+        f"router recovers 50% at s = {f.value:g}, {f.source}); set {p}.router: trained for an "
+        f"in-domain router, or {p}.quality from your own evaluation",
+    )
+    return (0.0, 1.0), (0.0, 1.0)

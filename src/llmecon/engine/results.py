@@ -84,6 +84,11 @@ class Recommendation:
     reasons: list[str]
     questions: dict[str, str]
     infeasible: dict[str, list[str]]
+    #: the top two are within ``CLOSE_CALL`` of each other: the tool's own uncertainty
+    #: decides between them (``llmecon.analysis.close_call`` names the deciding assumptions)
+    close_call: bool = False
+    #: (runner-up, relative gap of its score over the winner's) [-]
+    runner_up: tuple[str, float] | None = None
 
 
 @dataclass
@@ -275,6 +280,7 @@ def _recommendation_dict(r: Recommendation) -> dict[str, Any]:
         "reasons": r.reasons,
         "questions": r.questions,
         "infeasible": r.infeasible,
+        "close_call": r.close_call,
     }
 
 

@@ -83,7 +83,7 @@ class _Layout:
             return a[rows] if a.ndim and a.shape[0] == rows.size else a
 
         part = cap.replica_summary(
-            c.requests[rows],
+            s.load[rows],
             pick(c.hourly_weights) if np.ndim(c.hourly_weights) > 1 else c.hourly_weights,
             np.maximum(pick(self.rps), 1e-12),
             pick(s.headroom),
@@ -91,7 +91,7 @@ class _Layout:
             s.max_replicas,
             s.autoscale,
         )
-        full = c.requests.shape
+        full = s.load.shape
 
         def scatter(v: Any, dtype: Any = float) -> Any:
             out = np.zeros(full, dtype=dtype)
@@ -123,8 +123,8 @@ class _Layout:
         <= sum_m sum_h n <= 24 (A + M max(1, n_min))``; inf where the layout misses the
         targets. O(points), not O(points x months). [GPU-hours]"""
         c = s.common
-        months = c.requests.shape[-1]
-        served = np.asarray(c.requests.sum(axis=-1)) / (cap.HOURS_PER_MONTH * cap.SECONDS_PER_HOUR)
+        months = s.load.shape[-1]
+        served = np.asarray(s.load.sum(axis=-1)) / (cap.HOURS_PER_MONTH * cap.SECONDS_PER_HOUR)
         total_a = served * (1.0 + s.headroom) / np.maximum(self.rps, 1e-12)
         if not s.autoscale:
             total_a = total_a * np.asarray(c.hourly_weights).max(axis=-1)
@@ -139,7 +139,7 @@ def _fleet(s: ServingInputs, rps: F) -> cap.ReplicaSummary:
     """Replicas per hour of every month for a capacity of ``rps`` per replica, reduced."""
     c = s.common
     return cap.replica_summary(
-        c.requests,
+        s.load,
         c.hourly_weights,
         np.maximum(rps, 1e-12),
         s.headroom,
@@ -162,11 +162,12 @@ def _layout(inputs: Inputs, s: ServingInputs, tp: int, replica: Replica, fit: Fi
             for x in (
                 c.input_tokens,
                 c.output_tokens,
+                s.prefix_cached_share,
                 s.ttft_s,
                 s.itl_s,
                 s.headroom,
                 s.measured_requests_per_s,
-                c.requests,
+                s.load,
                 c.hourly_weights,
                 s.min_replicas,
                 s.max_replicas,
@@ -188,11 +189,17 @@ def _layout(inputs: Inputs, s: ServingInputs, tp: int, replica: Replica, fit: Fi
 
 @lru_cache(maxsize=256)
 def _at_slo_scalar(
-    replica: Replica, i: float, o: float, ttft: float, itl: float, eff: Efficiency
+    replica: Replica,
+    i: float,
+    o: float,
+    ttft: float,
+    itl: float,
+    eff: Efficiency,
+    cached: float = 0.0,
 ) -> tuple[ServingPoint, NDArray[np.bool_]]:
     """``at_slo`` for scalar inputs, memoised (the TP search and every chunk of a Monte Carlo
     run ask the same question); the arrays returned are read-only."""
-    point, ok = at_slo(replica, i, o, ttft, itl, eff)
+    point, ok = at_slo(replica, i, o, ttft, itl, eff, cached)
     for v in vars(point).values():
         if isinstance(v, np.ndarray):
             v.setflags(write=False)
@@ -205,22 +212,31 @@ def _scalar_efficiency(eff: Efficiency) -> bool:
 
 
 def _slo_point(
-    inputs: Inputs, replica: Replica, i: F, o: F, ttft: F, itl: F, eff: Efficiency
+    inputs: Inputs,
+    replica: Replica,
+    i: F,
+    o: F,
+    ttft: F,
+    itl: F,
+    eff: Efficiency,
+    cached: F,
 ) -> tuple[ServingPoint, NDArray[np.bool_]]:
     """``at_slo``, memoised: across calls for scalar inputs, within one evaluation (options
     that share a model, GPU and layout) for arrays."""
-    if all(np.ndim(x) == 0 for x in (i, o, ttft, itl)) and _scalar_efficiency(eff):
-        return _at_slo_scalar(replica, float(i), float(o), float(ttft), float(itl), eff)
+    if all(np.ndim(x) == 0 for x in (i, o, ttft, itl, cached)) and _scalar_efficiency(eff):
+        return _at_slo_scalar(
+            replica, float(i), float(o), float(ttft), float(itl), eff, float(cached)
+        )
     key = (
         "at_slo",
         replica,
-        *(memo_key(x) for x in (i, o, ttft, itl)),
+        *(memo_key(x) for x in (i, o, ttft, itl, cached)),
         eff if _scalar_efficiency(eff) else id(eff),
     )
     hit = inputs.memo.get(key)
     if hit is None:
         # the inputs are kept alive with the result, so their ids stay theirs
-        hit = (at_slo(replica, i, o, ttft, itl, eff), (i, o, ttft, itl, eff))
+        hit = (at_slo(replica, i, o, ttft, itl, eff, cached), (i, o, ttft, itl, eff, cached))
         inputs.memo[key] = hit
     return hit[0]
 
@@ -233,12 +249,21 @@ def _capacity(
     if s.measured_requests_per_s is not None:
         return np.asarray(s.measured_requests_per_s), np.asarray(True), {}
     if not s.has_slo:
-        point = at_max_throughput(replica, c.input_tokens, c.output_tokens, s.efficiency)
+        point = at_max_throughput(
+            replica, c.input_tokens, c.output_tokens, s.efficiency, s.prefix_cached_share
+        )
         ok = np.asarray(point.requests_per_s > 0)
     else:
         ttft, itl = s.ttft_s, s.itl_s
         point, ok = _slo_point(
-            inputs, replica, c.input_tokens, c.output_tokens, ttft, itl, s.efficiency
+            inputs,
+            replica,
+            c.input_tokens,
+            c.output_tokens,
+            ttft,
+            itl,
+            s.efficiency,
+            s.prefix_cached_share,
         )
     info = {
         "concurrency": point.concurrency,
@@ -280,6 +305,9 @@ def price_self_hosted(inputs: Inputs, s: ServingInputs, min_quality: F | None) -
         )
     d = out.details
     d.update(model=s.model.name, gpu=s.gpu.name, precision=s.precision)
+    d["price_change_per_year"] = out.per_point(s.capability_change_per_year)
+    if s.pricing.mode != "on_prem":
+        d["gpu_price_change_per_year"] = out.per_point(s.gpu_price_change_per_year)
     # every layout that fits, with its capacity and GPU-hours per point
     fitting: list[_Layout] = []
     last_unfit: tuple[int, Fit] | None = None
@@ -333,7 +361,13 @@ def price_self_hosted(inputs: Inputs, s: ServingInputs, min_quality: F | None) -
         last = fitting[-1]
         d.update(gpus_per_replica=last.tp, fit=last.fit.explain(last.tp, s.gpu.name))
         single = at_slo(
-            last.replica, c.input_tokens, c.output_tokens, np.inf, np.inf, s.efficiency
+            last.replica,
+            c.input_tokens,
+            c.output_tokens,
+            np.inf,
+            np.inf,
+            s.efficiency,
+            s.prefix_cached_share,
         )[0]
         out.reasons.append(
             f"latency targets unreachable on {last.tp} x {s.gpu.name}: even one request takes TTFT "
@@ -360,6 +394,10 @@ def price_self_hosted(inputs: Inputs, s: ServingInputs, min_quality: F | None) -
     staff = dep.ops_staff_cost(
         c.ops_fte, s.ops_fte_per_100_gpus, staff_gpus, c.ops_engineer_usd_per_year
     )
+    d["ops_fte_month0"] = out.per_point(
+        c.ops_fte + s.ops_fte_per_100_gpus * staff_gpus[..., 0] / 100.0
+    )
+    d["ops_staff_usd"] = out.per_point(staff.sum(axis=-1))
     deployment = gpu_cost + staff + c.network_storage_usd_per_month[..., None] + failure_cost(c)
     development = development_common(c, out) + capex_cf
     sustainability = sustainability_common(c, c.requests) + refresh
@@ -371,9 +409,10 @@ def price_self_hosted(inputs: Inputs, s: ServingInputs, min_quality: F | None) -
         inputs.note(
             c.name,
             f"{c.path}.committed_gpus = {_show(np.asarray(d['committed_gpus']))} in the first "
-            "year (chosen for each 12-month term as the commitment that costs least for that "
-            "term's hourly GPU demand: the (1 - reserved / on-demand price) quantile of its "
-            "hours; details.committed_gpus_by_term lists every term)",
+            f"term (chosen for each {s.pricing.reserved_term_months}-month term as the "
+            "commitment that costs least for that term's hourly GPU demand: the (1 - reserved / "
+            "on-demand price) quantile of its hours; details.committed_gpus_by_term lists every "
+            "term); autoscaling above it assumes on-demand GPUs are there when needed",
         )
     price_range = inputs.memo.get(("gpu_price_range", c.name))
     if price_range:
@@ -382,18 +421,19 @@ def price_self_hosted(inputs: Inputs, s: ServingInputs, min_quality: F | None) -
 
 
 def _commitment(s: ServingInputs, capacity_rps: F, tp: F, replicas: F) -> F:
-    """The cost-minimising commitment of each 12-month term (``cap.best_commitment``), chosen
+    """The cost-minimising commitment of each reserved term (``cap.best_commitment``), chosen
     on the whole term's demand, also where the horizon ends inside a term (the traffic curve
     runs on to the term's end), so a longer horizon never changes an earlier month. [GPU]"""
     c = s.common
     pr = s.pricing
     assert pr.reserved_usd_per_gpu_hour is not None and pr.usd_per_gpu_hour is not None
     months = c.months
-    term = 12
+    term = pr.reserved_term_months
     full = -(-months // term) * term
     if full > months:
         steps = np.arange(1, full - months + 1, dtype=float)
-        more = c.requests[..., -1:] * (1.0 + c.monthly_growth[..., None]) ** steps
+        # past the horizon the trend is held at its last step (a term ends within a year)
+        more = s.load[..., -1:] * (1.0 + c.monthly_growth[..., None]) ** steps
         weights = c.hourly_weights
         extra, _ = cap.replicas_per_hour(
             cap.hourly_rate(more, weights[..., None, :] if weights.ndim > 1 else weights),
@@ -468,7 +508,9 @@ def _choose_layout(inputs: Inputs, s: ServingInputs, fitting: list[_Layout]) -> 
         info = {k: _pick([x.info[k] for x in fitting], best, c.shape) for k in fitting[0].info}
     if unusable.any():
         last = fitting[-1]
-        sat = at_max_throughput(last.replica, c.input_tokens, c.output_tokens, s.efficiency)
+        sat = at_max_throughput(
+            last.replica, c.input_tokens, c.output_tokens, s.efficiency, s.prefix_cached_share
+        )
         rps = np.where(unusable, np.maximum(sat.requests_per_s, 1e-9), rps)
         summary = _fleet(s, rps)
     elif one:  # one layout everywhere: its fleet is the option's
@@ -602,7 +644,7 @@ def _serving_cost(
     else:
         assert pr.reserved_usd_per_gpu_hour is not None and pr.usd_per_gpu_hour is not None
         replicas, _ = cap.replicas_per_hour(
-            cap.hourly_rate(c.requests, weights[..., None, :] if weights.ndim > 1 else weights),
+            cap.hourly_rate(s.load, weights[..., None, :] if weights.ndim > 1 else weights),
             np.maximum(capacity_rps, 1e-12),
             s.headroom,
             s.min_replicas,
@@ -615,10 +657,17 @@ def _serving_cost(
             committed = _commitment(s, capacity_rps, tp, replicas)
             d["committed_gpus"] = out.per_point(committed[..., 0])
             d["committed_gpus_by_term"] = [
-                out.per_point(committed[..., m]) for m in range(0, c.months, 12)
+                out.per_point(committed[..., m])
+                for m in range(0, c.months, pr.reserved_term_months)
             ]
         gpu_cost = cap.cost_reserved(
             replicas, tp, committed, pr.reserved_usd_per_gpu_hour, pr.usd_per_gpu_hour
         )
+    for key in ("usd_per_gpu_hour", "reserved_usd_per_gpu_hour", "spot_usd_per_gpu_hour"):
+        value = getattr(pr, key)
+        if value is not None:
+            d[key] = out.per_point(value)
+    if pr.mode != "on_prem":  # rentals follow the GPU price trend
+        gpu_cost = gpu_cost * s.gpu_price_factor
     d["mean_gpus_month0"] = out.per_point(mean_gpus[..., 0])
     return gpu_cost, capex_cf, refresh, staff_gpus

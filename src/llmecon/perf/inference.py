@@ -4,7 +4,10 @@ A *replica* is one copy of a model served on ``num_gpus`` GPUs with tensor paral
 The models are rooflines with calibrated efficiencies:
 
 * ``decode_step_time`` -- one engine step that generates a token for each of ``B`` sequences;
-* ``prefill_time`` -- compute-bound prompt processing;
+* ``prefill_time`` -- compute-bound prompt processing (of the uncached tokens, with prefix
+  caching: ``cached_share``);
+* ``allreduce_time`` -- tensor-parallel all-reduces, over NVLink within a node and over
+  the network when the group spans nodes;
 * ``at_concurrency`` / ``at_request_rate`` / ``at_max_throughput`` / ``at_slo`` -- throughput,
   TTFT and inter-token latency (ITL) of a continuously batching engine (vLLM, TensorRT-LLM,
   SGLang) in four operating modes.
@@ -25,6 +28,24 @@ References
 .. [6] N. Shazeer et al., "Outrageously Large Neural Networks" (MoE), arXiv:1701.06538;
    expected distinct experts among E when B tokens each pick k: E * (1 - (1 - k/E)^B).
 .. [7] J. D. C. Little, "A Proof for the Queuing Formula L = lambda W", Oper. Res. 9(3), 1961.
+.. [8] vLLM, "Automatic Prefix Caching" (docs.vllm.ai/en/latest/features/automatic_prefix_caching/
+   and its design doc): a request whose prompt shares a cached prefix reuses that KV cache and
+   skips the prefix's computation; KV blocks are shared across requests by reference count and
+   freed blocks stay cached until evicted (LRU). On by default in vLLM V1 (under 1 % throughput
+   loss at a 0 % hit rate; vLLM blog, 2025-01-27). ``vllm/v1/core/kv_cache_manager.py``
+   (``get_computed_blocks``): a full hit still recomputes the last prompt token for its logits.
+.. [9] L. Zheng et al., "SGLang: Efficient Execution of Structured Language Model Programs"
+   (RadixAttention), arXiv:2312.07104 (hit rates 50-99 % on its benchmarks, 74.1 % in a
+   Chatbot Arena deployment). Mooncake (Kimi), arXiv:2407.00079, Table 1: 30-51 % on a
+   production trace, depending on the cache's size.
+.. [10] NVIDIA NCCL, ``src/graph/tuning.cc`` (v2.30.7): the ring all-reduce cost model,
+   latency ``base + (2(G-1) - 2(n-1)) lat_intra + 2(n-1) lat_net`` over n nodes, time
+   ``lat + bytes / algorithm bandwidth``; S. Jeaugey (NCCL), NVIDIA/nccl issue #412
+   (2023-04-24): the inter-node bus bandwidth grows with the NICs a node has, up to the
+   NVLink bandwidth.
+.. [11] NVIDIA DGX BasePOD reference architecture, "Core Components": DGX H100/H200 and
+   B200 hold eight GPUs (one NVLink domain) and eight single-port ConnectX-7 NICs of up to
+   400 Gb/s on the compute fabric, one per GPU.
 """
 
 from __future__ import annotations
@@ -44,6 +65,21 @@ DEFAULT_MAX_BATCH: Final[int] = 256
 
 _BISECT_STEPS: Final[int] = 48
 
+#: GPUs in one NVLink domain (one server): NVIDIA DGX/HGX H100, H200 and B200 hold 8 [11]
+#: (facts.csv ``dgx_h100_gpus_per_node``); taken for every GPU, the common 8-GPU server
+#: (judgement for the PCIe and non-NVIDIA GPUs).
+DEFAULT_GPUS_PER_NODE: Final[float] = 8.0
+
+#: Compute-fabric bandwidth per GPU per direction: one 400 Gb/s ConnectX-7 NIC per GPU on
+#: DGX H100/H200/B200 [11] = 50e9 bytes/s (facts.csv ``dgx_h100_compute_nic_gbit_per_s_per_gpu``).
+DEFAULT_NETWORK_BANDWIDTH: Final[float] = 400e9 / 8.0
+
+#: Latency of one ring step that crosses the network: NCCL's model constant for the ring
+#: LL128 protocol [10] (facts.csv ``nccl_ring_net_step_latency_ll128_us``). LL128, NCCL's
+#: mid-size protocol, rather than LL (2.7 us) or Simple (14 us) is a judgement: tensor-parallel
+#: all-reduces run from kilobytes (decode) to about 100 MB (long prefills).
+DEFAULT_NETWORK_LATENCY_S: Final[float] = 4.0e-6
+
 
 @dataclass(frozen=True)
 class Replica:
@@ -62,8 +98,15 @@ class Replica:
     num_gpus : tensor-parallel degree. [-]
     peak_flops : dense tensor throughput of one GPU at the compute precision. [FLOP/s]
     mem_bandwidth : HBM bandwidth of one GPU. [bytes/s]
-    link_bandwidth : GPU-to-GPU bandwidth per direction. [bytes/s]
+    link_bandwidth : GPU-to-GPU bandwidth per direction inside a node (NVLink, Infinity
+        Fabric or PCIe). [bytes/s]
     activation_bytes : bytes per activation element exchanged in all-reduce. [bytes]
+    gpus_per_node : GPUs that share one node's ``link_bandwidth`` (the NVLink domain); a
+        tensor-parallel group larger than this spans nodes and its all-reduce crosses the
+        network (``allreduce_time``). Default 8 (``DEFAULT_GPUS_PER_NODE``). [-]
+    network_bandwidth : inter-node (compute-fabric) bandwidth per GPU per direction: the
+        node's NIC bandwidth over its GPUs. Default 50e9, one 400 Gb/s NIC per GPU as in DGX
+        H100/H200/B200 (``DEFAULT_NETWORK_BANDWIDTH``); override for other fabrics. [bytes/s]
     """
 
     weight_bytes: ArrayLike
@@ -81,6 +124,8 @@ class Replica:
     num_experts: ArrayLike = 1.0
     experts_per_token: ArrayLike = 1.0
     activation_bytes: ArrayLike = 2.0
+    gpus_per_node: ArrayLike = DEFAULT_GPUS_PER_NODE
+    network_bandwidth: ArrayLike = DEFAULT_NETWORK_BANDWIDTH
 
 
 @dataclass(frozen=True)
@@ -94,6 +139,9 @@ class Efficiency:
     mfu_prefill : share of peak FLOP/s achieved by prefill. [-]
     step_overhead_s : fixed per-step cost (scheduling, kernel launches, sampling). [s]
     allreduce_latency_s : fixed latency of one all-reduce across the TP group. [s]
+    network_latency_s : extra latency of each ring step that crosses the network when the
+        TP group spans nodes; a ring all-reduce over n nodes has ``2 (n - 1)`` of them [10].
+        Default 4 us, NCCL's ring LL128 network step (``DEFAULT_NETWORK_LATENCY_S``). [s]
     max_batch : engine cap on concurrent sequences (vLLM ``max_num_seqs`` = 256). [-]
     kv_reserve_output : share of a sequence's ``O`` output tokens whose KV cache the
         scheduler holds while it runs, so each sequence occupies ``I + r * O`` tokens of
@@ -123,6 +171,7 @@ class Efficiency:
     allreduce_latency_s: ArrayLike = 29e-6
     max_batch: ArrayLike = DEFAULT_MAX_BATCH
     kv_reserve_output: ArrayLike = 0.5
+    network_latency_s: ArrayLike = DEFAULT_NETWORK_LATENCY_S
 
 
 #: TensorRT-LLM's engine-specific values (fitted by ``benchmarks/calibrate.py``, except
@@ -200,6 +249,30 @@ def experts_touched(num_experts: ArrayLike, experts_per_token: ArrayLike, tokens
     return e * (1.0 - (1.0 - np.minimum(k / e, 1.0)) ** b)
 
 
+def _ring(replica: Replica, eff: Efficiency) -> tuple[F, F, F]:
+    """The ring all-reduce's GPUs ``G``, latency per all-reduce and bus bandwidth.
+
+    Returns ``(G, lat, bw)`` ([-], [s], [bytes/s]): within one node ``lat = lat_AR`` and
+    ``bw = bw_link`` (the values used before groups could span nodes, so those results stay
+    bit for bit); across ``n = ceil(G / G_node)`` nodes see ``allreduce_time``.
+    """
+    g = _f(replica.num_gpus)
+    link = np.maximum(_f(replica.link_bandwidth), 1.0)
+    per_node = np.maximum(_f(replica.gpus_per_node), 1.0)
+    across = g > per_node  # i.e. n = ceil(G / G_node) > 1
+    if not np.any(across):  # every group within one node (perf: skips the network terms)
+        return g, _f(eff.allreduce_latency_s), link
+    nodes = np.maximum(np.ceil(g / per_node), 1.0)
+    # a node's NICs together carry the ring's crossing (NCCL spreads its ring channels over
+    # the node's NICs) [10]
+    fabric = np.maximum(_f(replica.network_bandwidth), 1.0) * (g / nodes)
+    bw = np.where(across, np.minimum(link, fabric), link)
+    lat = _f(eff.allreduce_latency_s) + np.where(
+        across, 2.0 * (nodes - 1.0) * _f(eff.network_latency_s), 0.0
+    )
+    return g, lat, bw
+
+
 def allreduce_time(replica: Replica, tokens: ArrayLike, eff: Efficiency) -> F:
     """Time spent in tensor-parallel all-reduces for one forward pass over ``tokens``.
 
@@ -207,7 +280,7 @@ def allreduce_time(replica: Replica, tokens: ArrayLike, eff: Efficiency) -> F:
     ----------
     replica : Replica
     tokens : numeric
-        Tokens in the pass (decode batch, or prompt tokens in prefill). [-]
+        Tokens in the pass (decode batch, or the uncached prompt tokens in prefill). [-]
     eff : Efficiency
 
     Returns
@@ -218,13 +291,37 @@ def allreduce_time(replica: Replica, tokens: ArrayLike, eff: Efficiency) -> F:
     Notes
     -----
     Two all-reduces per layer (after attention and after the MLP) [1], each of
-    ``tokens * hidden * a`` bytes; a ring all-reduce moves ``2 (G-1)/G`` of the message over
-    each link: ``t = 2 L (lat + 2 (G-1)/G * tokens * h * a / bw_link)``.
+    ``M = tokens * hidden * a`` bytes; a ring all-reduce moves ``2 (G-1)/G`` of the message
+    over each link: ``t = 2 L (lat + 2 (G-1)/G * M / bw)``.
+
+    Within one node (``G <= G_node``, ``Replica.gpus_per_node``): ``lat = lat_AR`` and
+    ``bw = bw_link`` (NVLink, or PCIe).
+
+    Across ``n = ceil(G / G_node) > 1`` nodes the ring runs through the network. This is the
+    bottleneck form (one pipelined ring over all G GPUs, as NCCL's ring), not a hierarchical
+    one:
+
+    * ``bw = min(bw_link, (G/n) * bw_net)``: NCCL runs its ring channels through different
+      NICs, so the crossing between nodes is carried by the node's ``G/n`` NICs together, and
+      a pipelined ring runs at its slowest hop; NCCL's maintainers give the inter-node bus
+      bandwidth as growing with the NICs up to the NVLink bandwidth [10] (one 200 Gb/s NIC
+      per 8-GPU node: about 24 GB/s, facts.csv ``nccl_internode_busbw_one_hdr200_nic_gbs``).
+      ``bw_net`` is ``Replica.network_bandwidth`` (default 400 Gb/s per GPU; NCCL's
+      maintainers expect 46-48 GB/s bus bandwidth per NDR 400 Gb/s NIC, facts.csv
+      ``nccl_ndr400_busbw_per_nic_gbs_low``, so the nominal rate is used as NVLink's is).
+      A hierarchical all-reduce (reduce-scatter in the node, all-reduce of ``M/g`` across
+      nodes, all-gather; ``g = G/n``) runs its phases one after another and would cost
+      ``2 (g-1)/g M / bw_link + 2 (n-1)/n M / (g bw_net)``, more than the ring on DGX-class
+      nodes (TP16 on H100: 6.4e-3 against 4.7e-3 ns per byte of M);
+    * ``lat = lat_AR + 2 (n-1) lat_net``: of the ring's ``2 (G-1)`` steps, ``2 (n-1)`` cross
+      the network [10] (``Efficiency.network_latency_s``).
+
+    E.g. DGX H100, TP16 (n = 2): ``bw = min(450, 8 x 50) = 400`` GB/s instead of 450, plus
+    8 us per all-reduce.
     """
-    g = _f(replica.num_gpus)
+    g, lat, bw = _ring(replica, eff)
     msg = _f(tokens) * _f(replica.hidden_size) * _f(replica.activation_bytes)
-    link = np.maximum(_f(replica.link_bandwidth), 1.0)
-    per = _f(eff.allreduce_latency_s) + 2.0 * (g - 1.0) / g * msg / link
+    per = lat + 2.0 * (g - 1.0) / g * msg / bw
     return np.where(g > 1.0, 2.0 * _f(replica.num_layers) * per, 0.0)
 
 
@@ -278,7 +375,40 @@ def decode_step_time(
     return step, t_mem >= t_comp
 
 
-def prefill_time(replica: Replica, prompt_tokens: ArrayLike, eff: Efficiency) -> F:
+def _cached_share(cached_share: ArrayLike) -> F:
+    """``cached_share`` as an array, checked to lie in [0, 1]. [-]"""
+    h = _f(cached_share)
+    if not np.all((h >= 0.0) & (h <= 1.0)):  # also rejects NaN
+        raise ValueError("cached_share must lie in [0, 1] (share of prompt tokens cached)")
+    return h
+
+
+def _uncached_tokens(prompt_tokens: F, cached_share: F) -> F:
+    """Prompt tokens the prefill computes, ``u = max(I (1 - h), min(I, 1))``. [tokens]
+
+    A prompt found whole in the cache still recomputes its last token, whose logits give the
+    first output token (vLLM's ``get_computed_blocks`` caps a hit at ``I - 1`` tokens [8]).
+    """
+    if cached_share.ndim == 0 and float(cached_share) == 0.0:
+        return prompt_tokens  # no cache: u = I (the general form gives the same; perf)
+    return np.maximum(prompt_tokens * (1.0 - cached_share), np.minimum(prompt_tokens, 1.0))
+
+
+def _prefill_flops(replica: Replica, prompt_tokens: F, cached_share: F) -> F:
+    """FLOPs of one prefill, ``2 N u + 2 L d_attn (I^2 - (I - u)^2)`` (``prefill_time``). [FLOP]"""
+    i = prompt_tokens
+    u = _uncached_tokens(i, cached_share)
+    # twice the keys the computed tokens attend to, sum over their positions; u = I: I^2
+    keys = i**2 if u is i else i**2 - (i - u) ** 2
+    return (
+        2.0 * _f(replica.active_params) * u
+        + 2.0 * _f(replica.num_layers) * _f(replica.attn_dim) * keys
+    )
+
+
+def prefill_time(
+    replica: Replica, prompt_tokens: ArrayLike, eff: Efficiency, cached_share: ArrayLike = 0.0
+) -> F:
     """Time to process one prompt of ``prompt_tokens`` tokens.
 
     Parameters
@@ -287,6 +417,9 @@ def prefill_time(replica: Replica, prompt_tokens: ArrayLike, eff: Efficiency) ->
     prompt_tokens : numeric
         Prompt length, I. [tokens]
     eff : Efficiency
+    cached_share : numeric, optional
+        Share of the prompt's tokens served from the prefix cache, h in [0, 1] (default 0:
+        no cache). [-]
 
     Returns
     -------
@@ -295,19 +428,30 @@ def prefill_time(replica: Replica, prompt_tokens: ArrayLike, eff: Efficiency) ->
 
     Notes
     -----
-    Causal attention gives each token on average I/2 keys:
-    ``C = 2 * N_active * I + 2 * L * d_attn * I^2`` [5];
-    ``t = max(C / (G * peak * MFU_p), W / (G * bw * MBU)) + t_allreduce(I)``.
+    With prefix caching (vLLM automatic prefix caching [8], SGLang RadixAttention [9]) the
+    engine reuses the KV cache of the prompt's cached prefix and computes only the
+    ``u = max(I (1 - h), min(I, 1))`` uncached tokens (a whole-prompt hit still recomputes the
+    last token [8]). Those tokens sit at positions ``I - u .. I`` and, by causal attention,
+    each attends to every earlier key, cached or not (4 L d_attn FLOPs per key [5]; on
+    average ``I - u/2`` keys):
+
+    ``C = 2 N_active u + 2 L d_attn (I^2 - (I - u)^2)``
+    (``= 2 N I (1 - h) + 2 L d_attn I^2 (1 - h^2)`` for ``u = I (1 - h)``; without a cache,
+    ``h = 0``, each token has on average I/2 keys: ``2 N I + 2 L d_attn I^2`` [5]);
+
+    ``t = max(C / (G peak MFU_p), W / (G bw MBU)) + t_allreduce(u)`` -- the all-reduces carry
+    the activations of the computed tokens only. The weights are read once whatever h is.
+    Reading the cached prefix's KV (``h I kv`` bytes) is not counted: the prefill is taken as
+    compute-bound, as without a cache, and those bytes are at most one decode step's read of
+    the sequence's KV cache, which each of its O decode steps pays (``decode_step_time``).
     """
     i = np.maximum(_f(prompt_tokens), 0.0)
+    h = _cached_share(cached_share)
     g = _f(replica.num_gpus)
-    flops = (
-        2.0 * _f(replica.active_params) * i
-        + 2.0 * _f(replica.num_layers) * _f(replica.attn_dim) * i**2
-    )
+    flops = _prefill_flops(replica, i, h)
     t_comp = flops / (g * _f(replica.peak_flops) * _f(eff.mfu_prefill))
     t_mem = _f(replica.weight_bytes) / (g * _f(replica.mem_bandwidth) * _f(eff.mbu))
-    return np.maximum(t_comp, t_mem) + allreduce_time(replica, i, eff)
+    return np.maximum(t_comp, t_mem) + allreduce_time(replica, _uncached_tokens(i, h), eff)
 
 
 def max_batch(
@@ -337,15 +481,15 @@ def max_batch(
     return np.minimum(kv_fit, _f(eff.max_batch))
 
 
-def _prefill_compute_time(replica: Replica, prompt_tokens: F, eff: Efficiency) -> F:
-    """Prefill time when the weight reads are shared with other work (batched prefill). [s]"""
+def _prefill_compute_time(
+    replica: Replica, prompt_tokens: F, eff: Efficiency, cached_share: F
+) -> F:
+    """Prefill time when the weight reads are shared with other work (batched prefill): the
+    compute and all-reduce parts of ``prefill_time``. [s]"""
     g = _f(replica.num_gpus)
-    flops = (
-        2.0 * _f(replica.active_params) * prompt_tokens
-        + 2.0 * _f(replica.num_layers) * _f(replica.attn_dim) * prompt_tokens**2
-    )
+    flops = _prefill_flops(replica, prompt_tokens, cached_share)
     return flops / (g * _f(replica.peak_flops) * _f(eff.mfu_prefill)) + allreduce_time(
-        replica, prompt_tokens, eff
+        replica, _uncached_tokens(prompt_tokens, cached_share), eff
     )
 
 
@@ -355,6 +499,7 @@ def at_concurrency(
     input_tokens: ArrayLike,
     output_tokens: ArrayLike,
     eff: Efficiency,
+    cached_share: ArrayLike = 0.0,
 ) -> ServingPoint:
     """Steady state of a continuously batching engine holding ``concurrency`` sequences.
 
@@ -367,6 +512,10 @@ def at_concurrency(
     input_tokens, output_tokens : numeric
         Mean prompt length I and generated length O. [tokens]
     eff : Efficiency
+    cached_share : numeric, optional
+        Share of each prompt's tokens served from the prefix cache, h in [0, 1]; default 0
+        (no cache). It cuts the prefill work ``t_p``, ``t_pc`` (``prefill_time``) and nothing
+        else (see Notes). [-]
 
     Returns
     -------
@@ -389,10 +538,23 @@ def at_concurrency(
       loop of one client never waits), half of the step in progress, the decode work of the
       others that the step running the prefill also carries (the first token appears when
       that whole step ends [3], [4]), and the Little's-law wait [7] of the queued requests.
+
+    Prefix caching (``cached_share`` h > 0) shortens ``t_p`` and ``t_pc`` only: prefill
+    computes the uncached ``I (1 - h)`` tokens, attending over the whole prompt
+    (``prefill_time``) [8], [9]. Decode is unchanged (it attends over the whole context, cached
+    or not), and so is the KV cache each sequence holds, ``I + r O`` tokens (``max_batch``):
+    engines store a shared prefix once and share its blocks between the sequences that use
+    it [8], [9], which lets more sequences fit, but how many share which prefix is a property
+    of the traffic that h alone does not give (a system prompt shared by all, or a
+    conversation's history reused only by its own next turn), so no saving is counted -- the
+    batch cap is conservative. The cached blocks that give the hits cost no capacity either:
+    they are the running sequences' own or freed blocks kept until evicted [8]. The hit rate
+    itself depends on the cache's size (Mooncake, [9]): h is an input.
     """
     i = _f(input_tokens)
     o = np.maximum(_f(output_tokens), 1.0)
-    return _at_concurrency(replica, concurrency, i, o, eff, _load_free(replica, i, o, eff))
+    h = _cached_share(cached_share)
+    return _at_concurrency(replica, concurrency, i, o, eff, _load_free(replica, i, o, eff, h))
 
 
 def _at_concurrency(
@@ -426,13 +588,14 @@ def _at_concurrency(
     )
 
 
-def _load_free(replica: Replica, i: F, o: F, eff: Efficiency) -> tuple[F, F, F]:
+def _load_free(replica: Replica, i: F, o: F, eff: Efficiency, h: F) -> tuple[F, F, F]:
     """The parts of ``at_concurrency`` that do not depend on the concurrency: the batch cap,
-    the prefill time and its compute part (computed once per search; perf)."""
+    the prefill time and its compute part, with cached share ``h`` (computed once per search;
+    perf)."""
     return (
         max_batch(replica, i, o, eff),
-        prefill_time(replica, i, eff),
-        _prefill_compute_time(replica, i, eff),
+        prefill_time(replica, i, eff, h),
+        _prefill_compute_time(replica, i, eff, h),
     )
 
 
@@ -459,18 +622,10 @@ def _itl_limit(
     k1 = (
         2.0 * _f(replica.active_params) + 4.0 * ctx * _f(replica.num_layers) * _f(replica.attn_dim)
     ) / (g * _f(replica.peak_flops) * _f(eff.mfu_decode))
-    link = np.maximum(_f(replica.link_bandwidth), 1.0)
+    _, lat, bw = _ring(replica, eff)
     layers2 = np.where(g > 1.0, 2.0 * _f(replica.num_layers), 0.0)
-    r0 = layers2 * _f(eff.allreduce_latency_s)
-    r1 = (
-        layers2
-        * 2.0
-        * (g - 1.0)
-        / g
-        * _f(replica.hidden_size)
-        * _f(replica.activation_bytes)
-        / link
-    )
+    r0 = layers2 * lat
+    r1 = layers2 * 2.0 * (g - 1.0) / g * _f(replica.hidden_size) * _f(replica.activation_bytes) / bw
     room = _f(itl_target) - _f(eff.step_overhead_s) - r0
     slope = r1 + t_pc / o
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -494,7 +649,11 @@ def _bisect_max(ok_fn: object, lo: F, hi: F, steps: int = _BISECT_STEPS) -> F:
 
 
 def at_max_throughput(
-    replica: Replica, input_tokens: ArrayLike, output_tokens: ArrayLike, eff: Efficiency
+    replica: Replica,
+    input_tokens: ArrayLike,
+    output_tokens: ArrayLike,
+    eff: Efficiency,
+    cached_share: ArrayLike = 0.0,
 ) -> ServingPoint:
     """Saturated (offline) throughput: concurrency = the largest batch that fits.
 
@@ -503,6 +662,9 @@ def at_max_throughput(
     replica, eff : Replica, Efficiency
     input_tokens, output_tokens : numeric
         Mean prompt and generated lengths. [tokens]
+    cached_share : numeric, optional
+        Share of each prompt's tokens served from the prefix cache, h in [0, 1]; default 0.
+        Shortens prefill only (``at_concurrency``). [-]
 
     Returns
     -------
@@ -510,7 +672,9 @@ def at_max_throughput(
         At ``C = max_batch(...)``; all rates are 0 where the model does not fit.
     """
     b = max_batch(replica, input_tokens, output_tokens, eff)
-    point = at_concurrency(replica, np.maximum(b, 1.0), input_tokens, output_tokens, eff)
+    point = at_concurrency(
+        replica, np.maximum(b, 1.0), input_tokens, output_tokens, eff, cached_share
+    )
     fits = b >= 1.0
     return _mask(point, fits)
 
@@ -537,6 +701,7 @@ def at_request_rate(
     input_tokens: ArrayLike,
     output_tokens: ArrayLike,
     eff: Efficiency,
+    cached_share: ArrayLike = 0.0,
 ) -> ServingPoint:
     """Steady state under an open-loop arrival rate (Little's-law fixed point).
 
@@ -547,6 +712,9 @@ def at_request_rate(
         Arrivals, lambda. [requests/s]
     input_tokens, output_tokens : numeric
         Mean prompt and generated lengths. [tokens]
+    cached_share : numeric, optional
+        Share of each prompt's tokens served from the prefix cache, h in [0, 1]; default 0.
+        Shortens prefill only (``at_concurrency``). [-]
 
     Returns
     -------
@@ -560,12 +728,13 @@ def at_request_rate(
     ``latency = TTFT + (O - 1) * ITL``; the residual is monotone in C, solved by bisection.
     """
     lam = _f(request_rate)
+    h = _cached_share(cached_share)
     b_max = np.maximum(max_batch(replica, input_tokens, output_tokens, eff), 1.0)
-    sat = at_concurrency(replica, b_max, input_tokens, output_tokens, eff)
+    sat = at_concurrency(replica, b_max, input_tokens, output_tokens, eff, h)
     o = np.maximum(_f(output_tokens), 1.0)
 
     i_f = _f(input_tokens)
-    parts = _load_free(replica, i_f, o, eff)
+    parts = _load_free(replica, i_f, o, eff, h)
 
     def under(c: F) -> NDArray[np.bool_]:
         p = _at_concurrency(replica, c, i_f, o, eff, parts)
@@ -587,7 +756,7 @@ def at_request_rate(
         good = under(mid)
         hi = np.where(good, mid, hi)
         lo = np.where(good, lo, mid)
-    point = at_concurrency(replica, hi, input_tokens, output_tokens, eff)
+    point = at_concurrency(replica, hi, input_tokens, output_tokens, eff, h)
     overloaded = lam > sat.requests_per_s
     served = np.where(overloaded, sat.requests_per_s, lam)
     return ServingPoint(
@@ -610,6 +779,7 @@ def at_slo(
     ttft_target_s: ArrayLike,
     itl_target_s: ArrayLike,
     eff: Efficiency,
+    cached_share: ArrayLike = 0.0,
 ) -> tuple[ServingPoint, NDArray[np.bool_]]:
     """The largest concurrency whose TTFT and ITL meet their targets.
 
@@ -620,6 +790,10 @@ def at_slo(
         Mean prompt and generated lengths. [tokens]
     ttft_target_s, itl_target_s : numeric
         Latency targets; ``inf`` for none. [s]
+    cached_share : numeric, optional
+        Share of each prompt's tokens served from the prefix cache, h in [0, 1]; default 0.
+        Shortens prefill only (``at_concurrency``), so TTFT and ITL fall at every
+        concurrency and ``C*`` can only grow with h. [-]
 
     Returns
     -------
@@ -644,7 +818,8 @@ def at_slo(
 
     i_f = _f(input_tokens)
     o_f = np.maximum(_f(output_tokens), 1.0)
-    parts = _load_free(replica, i_f, o_f, eff)
+    h = _cached_share(cached_share)
+    parts = _load_free(replica, i_f, o_f, eff, h)
 
     def ok(c: F) -> NDArray[np.bool_]:
         p = _at_concurrency(replica, c, i_f, o_f, eff, parts)
@@ -664,5 +839,5 @@ def at_slo(
     else:
         c_star = _bisect_max(ok, one, hi)
         c_star = np.where(ok(hi), np.maximum(b_max, 1.0), c_star)
-    point = at_concurrency(replica, c_star, input_tokens, output_tokens, eff)
+    point = at_concurrency(replica, c_star, input_tokens, output_tokens, eff, h)
     return _mask(point, feasible), np.asarray(feasible)

@@ -36,6 +36,18 @@ class Fit:
         )
 
 
+def gpus_per_node() -> float:
+    """GPUs in one node's NVLink domain [-]: 8, as in NVIDIA DGX H100/H200/B200 (facts.csv
+    ``dgx_h100_gpus_per_node``); used for every GPU (judgement: the common 8-GPU server)."""
+    return fact("dgx_h100_gpus_per_node").value
+
+
+def network_bandwidth_gbs() -> float:
+    """Inter-node bandwidth per GPU per direction [GB/s]: one 400 Gb/s ConnectX-7 NIC per GPU
+    on DGX H100/H200/B200 (facts.csv ``dgx_h100_compute_nic_gbit_per_s_per_gpu``) = 50 GB/s."""
+    return fact("dgx_h100_compute_nic_gbit_per_s_per_gpu").value / 8.0
+
+
 def link_bandwidth_gbs(gpu: GPU) -> float:
     """GPU-to-GPU bandwidth per direction [GB/s]: NVLink/Infinity Fabric, else PCIe Gen4 x16."""
     if gpu.interconnect_gbs_per_direction:
@@ -51,11 +63,17 @@ def build_replica(
     num_gpus: int,
     kv_precision: str | None = None,
     memory_utilization: float = memory.DEFAULT_GPU_MEMORY_UTILIZATION,
+    network_gbs_per_gpu: float | None = None,
+    gpus_in_node: float | None = None,
 ) -> tuple[Replica, Fit]:
     """Numbers for ``perf.inference`` from a catalog model and GPU.
 
     KV precision defaults to fp8 when weights are fp8 (as TensorRT-LLM and vLLM FP8 recipes
-    do) and to bf16 otherwise.
+    do) and to bf16 otherwise. ``network_gbs_per_gpu`` [GB/s per direction] and
+    ``gpus_in_node`` [-] set the inter-node network and the NVLink domain that a
+    tensor-parallel group larger than one node crosses (``inference.allreduce_time``);
+    ``None`` takes the DGX H100 values, 50 GB/s and 8 (``network_bandwidth_gbs``,
+    ``gpus_per_node``).
     """
     kv_prec = kv_precision or ("fp8" if precision == "fp8" else "bf16")
     bpw = memory.bytes_per_weight(precision)
@@ -99,5 +117,10 @@ def build_replica(
         link_bandwidth=link_bandwidth_gbs(gpu) * 1e9,
         num_experts=model.num_experts,
         experts_per_token=model.experts_per_token,
+        gpus_per_node=gpus_per_node() if gpus_in_node is None else gpus_in_node,
+        network_bandwidth=(
+            network_bandwidth_gbs() if network_gbs_per_gpu is None else network_gbs_per_gpu
+        )
+        * 1e9,
     )
     return replica, fit

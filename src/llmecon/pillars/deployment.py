@@ -60,19 +60,26 @@ def api_cost_per_request(
 
 
 def price_factor(
-    months: int, change_per_year: ArrayLike, step_months: ArrayLike | None = None
+    months: int,
+    change_per_year: ArrayLike,
+    step_months: ArrayLike | None = None,
+    cap_months: ArrayLike | None = None,
 ) -> F:
-    """Price multiplier in each month.
+    """Price (or capability-cost) multiplier in each month.
 
-    Continuous: ``f_m = (1 + r)^(m / 12)``. With ``step_months`` k the price moves only at
-    each migration to a newer model, every k months: ``f_m = (1 + r)^(floor(m / k) k / 12)``.
-    r [1/year], k [months] -> (..., M) [-].
+    Continuous: ``f_m = (1 + r)^(t_m / 12)`` with ``t_m = min(m, C)``. With ``step_months`` k
+    the price moves only at each migration to a newer model, every k months:
+    ``t_m = min(floor(m / k) k, C)``. ``C`` (``cap_months``, default none) is where compounding
+    stops: a 20-year horizon at -67 %/yr would otherwise price the same work at 1e-10 of
+    today. r [1/year], k [months], C [months] -> (..., M) [-].
     """
     m = np.arange(months, dtype=float)
     rate = np.asarray(change_per_year, dtype=float)
     if step_months is not None:
         k = np.maximum(np.asarray(step_months, dtype=float)[..., None], 1e-9)
         m = np.floor(m / k) * k
+    if cap_months is not None:
+        m = np.minimum(m, np.asarray(cap_months, dtype=float)[..., None])
     if rate.ndim and np.ndim(m) == 1 and rate.size > 64:
         # few distinct rates (a discrete distribution): one power per distinct value (perf)
         values, index = np.unique(rate, return_inverse=True)
