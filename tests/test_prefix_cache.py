@@ -24,27 +24,7 @@ from llmecon.perf.inference import (
 from llmecon.perf.replica import build_replica
 
 # The dense 8B-class replica of test_inference (1 PFLOP/s, 3 TB/s), numbers for hand arithmetic.
-R = Replica(
-    weight_bytes=16e9,
-    active_params=8e9,
-    num_layers=32,
-    hidden_size=4096,
-    attn_dim=4096,
-    kv_bytes_per_token=131072.0,
-    kv_capacity_tokens=1e6,
-    num_gpus=1,
-    peak_flops=1e15,
-    mem_bandwidth=3e12,
-    link_bandwidth=4.5e11,
-)
-E = Efficiency(
-    mbu=0.8,
-    mfu_decode=0.5,
-    mfu_prefill=0.6,
-    step_overhead_s=0.005,
-    allreduce_latency_s=1e-5,
-    max_batch=256,
-)
+from tests.test_inference import E, R
 
 
 def _same(a: ServingPoint, b: ServingPoint) -> None:

@@ -880,6 +880,14 @@ def resolve_serving(
     ttft = inputs.get("latency.ttft_ms") / 1000.0 if lat.ttft_ms is not None else np.asarray(np.inf)
     itl = inputs.get("latency.itl_ms") / 1000.0 if lat.itl_ms is not None else np.asarray(np.inf)
     pricing = _gpu_pricing(inputs, option, gpu, reasons)
+    if option.autoscale:
+        inputs.note(
+            option.name,
+            f"{r.p}.autoscale = true: the fleet follows each hour's load (replicas ready "
+            "before the hour's traffic, no cold starts, rented GPUs billed only for the hours "
+            f"used: full elasticity); set {r.p}.autoscale: false to hold each month's peak "
+            "all day",
+        )
     serving = ServingInputs(
         common=common,
         model=model,
