@@ -272,3 +272,58 @@ def test_prefix_caching_serves_more_per_replica_and_can_be_turned_off() -> None:
     assert cached.details["gpu_hours_month0"] < plain.details["gpu_hours_month0"]
     assert any("prefix_caching: the workload's cached_input_share" in a for a in cached.assumptions)
     assert not any("prefix_caching:" in a for a in plain.assumptions)
+
+
+def test_weekday_weights_shape_the_week() -> None:
+    """Business days twice the weekend: v = (2,2,2,2,2,1,1)/mean 12/7 -> 7/6 on weekdays,
+    7/12 at weekends. Flat hours, replicas that serve 1 request/s, no headroom, autoscaling:
+    at a mean of 6 requests/s, weekdays need 7 replicas and weekends 3.5 -> 4, so a mean day
+    runs (5 x 7 + 2 x 4) / 7 x 24 replica-hours, against 6 x 24 without the weekday shape."""
+    own = self_hosted_option(measured_requests_per_s=1.0, headroom=0, ops_fte_per_100_gpus=0)
+    work = {"requests_per_month": 6 * PER_S, "peak_to_average": 1.0}
+    week = build([own], workload={**work, "weekday_weights": [2, 2, 2, 2, 2, 1, 1]})
+    flat = build([own], workload=work)
+    month = 24 * DAYS_PER_MONTH * 2.0  # one GPU for a month at $2/GPU-h
+    assert evaluate(week).options[0].pillars["deployment"][0] == pytest.approx(
+        (5 * 7 + 2 * 4) / 7 * month
+    )
+    assert evaluate(flat).options[0].pillars["deployment"][0] == pytest.approx(6 * month)
+
+
+def test_weekday_weights_need_seven() -> None:
+    from llmecon.errors import ScenarioError
+
+    with pytest.raises(ScenarioError) as err:
+        build([api_option()], workload={"weekday_weights": [1, 1, 1]})
+    assert "give exactly 7 non-negative weights (Monday first)" in err.value.problems[0]
+
+
+def test_a_model_too_large_for_a_node_spans_two() -> None:
+    """Llama 3.1 405B in bf16 is 810 GB of weights, more than 8 x 80 GB: the search takes 16
+    GPUs over two nodes; a slower network (one 50 GB/s link per node) serves less per
+    replica."""
+    fields = {"measured_requests_per_s": None, "gpus_per_replica": None}
+    big = self_hosted_option(model="llama-3.1-405b", precision="bf16", **fields)
+    slow = self_hosted_option(
+        model="llama-3.1-405b", precision="bf16", network_gbs_per_gpu=6.25, **fields
+    )
+    work = {"requests_per_month": 3e6, "input_tokens": 1000, "output_tokens": 200}
+    lat = {"ttft_ms": 3000, "itl_ms": 100}
+    fast = evaluate(build([big], workload=work, latency=lat)).options[0]
+    narrow = evaluate(build([slow], workload=work, latency=lat)).options[0]
+    assert fast.details["gpus_per_replica"] == 16
+    assert (
+        narrow.details["per_replica"]["requests_per_s"]
+        < fast.details["per_replica"]["requests_per_s"]
+    )
+
+
+def test_one_option_s_swept_staffing_prices_beside_an_unswept_one() -> None:
+    """Regression: the staffing detail broadcast a swept (N, 1) staff cost onto an unswept
+    (M,) bill. At 0.05 FTE more, b costs 0.05 x salary / 12 more per month."""
+    s = build([api_option("a"), api_option("b")], organisation=ZERO_ORG)
+    ev = evaluate(s, {"options.b.ops_fte": np.array([0.0, 0.05])})
+    b = ev.option("b")
+    salary = float(b.details["ops_staff_usd"][1]) / 36 / 0.05 * 12
+    assert float(b.total_usd[1] - b.total_usd[0]) == pytest.approx(0.05 * salary / 12 * 36)
+    assert float(b.details["ops_staff_usd"][0]) == 0.0

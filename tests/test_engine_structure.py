@@ -121,6 +121,7 @@ KITCHEN_SINK: dict[str, Any] = {
         "cached_input_share": 0.2,
         "batch_share": 0.1,
         "hourly_weights": [1.0] * 12 + [2.0] * 12,
+        "weekday_weights": [1.0] * 5 + [0.5] * 2,
     },
     "latency": {"ttft_ms": 2000, "itl_ms": 100},
     "constraints": {"min_quality": 0.5},

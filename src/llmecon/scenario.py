@@ -100,6 +100,13 @@ class Workload(_Strict):
     hourly_weights: list[NonNeg] | None = Field(
         None, description="24 relative hourly volumes; overrides peak_to_average."
     )
+    weekday_weights: list[NonNeg] | None = Field(
+        None,
+        description=(
+            "7 relative daily volumes, Monday first (business-hours workloads); each day "
+            "keeps the hourly shape."
+        ),
+    )
     batch_share: Share = Field(
         0.0, description="Share of requests that tolerate a 24 h batch API [-]."
     )
@@ -109,6 +116,13 @@ class Workload(_Strict):
     def _24(cls, v: list[float] | None) -> list[float] | None:
         if v is not None and (len(v) != 24 or sum(v) <= 0):
             raise ValueError("give exactly 24 non-negative weights, not all zero")
+        return v
+
+    @field_validator("weekday_weights")
+    @classmethod
+    def _7(cls, v: list[float] | None) -> list[float] | None:
+        if v is not None and (len(v) != 7 or sum(v) <= 0):
+            raise ValueError("give exactly 7 non-negative weights (Monday first), not all zero")
         return v
 
 
@@ -255,6 +269,10 @@ class EfficiencySpec(_Strict):
         None, description="Fixed latency of one tensor-parallel all-reduce [us]."
     )
     max_batch: Pos | None = Field(None, description="Engine cap on concurrent sequences [-].")
+    network_latency_us: NonNeg | None = Field(
+        None,
+        description="Latency of each all-reduce ring step across nodes (TP above 8) [us].",
+    )
     kv_reserve_output: Share | None = Field(
         None, description="Share of output tokens whose KV cache a running sequence holds [-]."
     )
@@ -299,7 +317,20 @@ class Option(_Strict):
     # self_hosted / slm
     gpu: str | None = Field(None, description="Serving GPU (any alias; `llmecon catalog gpus`).")
     gpus_per_replica: int | None = Field(
-        None, ge=1, le=64, description="Tensor-parallel degree; default: cheapest that fits."
+        None,
+        ge=1,
+        le=64,
+        description=(
+            "Tensor-parallel degree; default: the fewest GPU-hours among 1, 2, 4, 8 that fit "
+            "(16 across two nodes when 8 do not)."
+        ),
+    )
+    network_gbs_per_gpu: Pos | None = Field(
+        None,
+        description=(
+            "Network bandwidth per GPU for tensor parallelism across nodes; default DGX "
+            "H100's 400 Gb/s = 50 GB/s [GB/s per direction]."
+        ),
     )
     precision: Precision = Field("bf16", description="Weight precision.")
     kv_precision: Literal["bf16", "fp16", "fp8"] | None = Field(

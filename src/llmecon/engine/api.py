@@ -86,7 +86,8 @@ def price_api(a: ApiInputs, min_quality: F | None) -> OptionCost:
 
     staff = dep.ops_staff_cost(c.ops_fte, 0.0, 0.0, c.ops_engineer_usd_per_year)
     d["ops_fte_month0"] = out.per_point(c.ops_fte)
-    d["ops_staff_usd"] = out.per_point(np.broadcast_to(staff, bill.shape).sum(axis=-1))
+    whole = np.broadcast_shapes(np.shape(staff), bill.shape)  # (points..., months)
+    d["ops_staff_usd"] = out.per_point(np.broadcast_to(staff, whole).sum(axis=-1))
     deployment = bill + staff + failure_cost(c)
     deployment = deployment + c.network_storage_usd_per_month[..., None]
     if a.rate_limits is not None:

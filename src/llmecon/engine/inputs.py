@@ -34,6 +34,10 @@ STRUCTURAL: dict[str, str] = {
     ),
     "options.<option>.min_replicas": "autoscaling bounds are whole replica counts of the fleet model",
     "options.<option>.max_replicas": "autoscaling bounds are whole replica counts of the fleet model",
+    "options.<option>.network_gbs_per_gpu": (
+        "part of the replica's hardware (its inter-node links), built once per layout; "
+        "compare networks as separate options"
+    ),
     "options.<option>.architecture": (
         "a model's shape (layers, heads, dimensions) is integer structure, not a quantity; "
         "compare models as separate options"

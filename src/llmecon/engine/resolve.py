@@ -170,7 +170,8 @@ def monthly_requests(inputs: Inputs) -> F:
 
 
 def hourly_weights(inputs: Inputs) -> F:
-    """24 hourly weights with mean 1, (24,) or (..., 24) when swept. [-]"""
+    """Hourly weights with mean 1: 24 for a day, or 168 for a week when the workload has
+    weekday weights; (..., H) when swept. [-]"""
     if "weights" in inputs.memo:
         return np.asarray(inputs.memo["weights"])
     w = inputs.scenario.workload
@@ -182,6 +183,12 @@ def hourly_weights(inputs: Inputs) -> F:
         weights = cap.hourly_weights_from_profile(raw)
     else:
         weights = cap.hourly_weights_from_peak_ratio(inputs.get("workload.peak_to_average"))
+    if w.weekday_weights is not None:
+        days = np.stack(
+            np.broadcast_arrays(*[inputs.get(f"workload.weekday_weights.{d}") for d in range(7)]),
+            axis=-1,
+        )
+        weights = cap.weekly_weights(weights, days)
     inputs.memo["weights"] = weights
     return np.asarray(weights)
 
@@ -679,6 +686,7 @@ EFFICIENCY_FIELDS: dict[str, tuple[str, float]] = {
     "step_overhead_ms": ("step_overhead_s", 1e-3),
     "allreduce_latency_us": ("allreduce_latency_s", 1e-6),
     "max_batch": ("max_batch", 1.0),
+    "network_latency_us": ("network_latency_s", 1e-6),
     "kv_reserve_output": ("kv_reserve_output", 1.0),
 }
 
@@ -757,6 +765,11 @@ class ServingInputs:
     gpu_price_change_per_year: F  # [1/year]
     #: share of prompt tokens the engine's prefix cache skips in prefill [-]
     prefix_cached_share: F
+    #: network bandwidth per GPU for tensor parallelism across nodes; None: the catalog's
+    #: (DGX H100, 400 Gb/s per GPU) [GB/s per direction]
+    network_gbs: float | None = None
+    #: True when the tensor-parallel degree is searched (not set by the user)
+    auto_tp: bool = True
 
 
 def _gpu_pricing(inputs: Inputs, option: Option, gpu: GPU, reasons: list[str]) -> GpuPricing:
@@ -913,6 +926,8 @@ def resolve_serving(
         gpu_price_factor=np.asarray(1.0),
         gpu_price_change_per_year=np.asarray(0.0),
         prefix_cached_share=_prefix_cache(inputs, option, common),
+        network_gbs=option.network_gbs_per_gpu,
+        auto_tp=option.gpus_per_replica is None,
     )
     serving.load = _trended_load(inputs, common, serving.capability_change_per_year)
     if option.pricing != "on_prem":

@@ -312,14 +312,21 @@ def price_self_hosted(inputs: Inputs, s: ServingInputs, min_quality: F | None) -
     fitting: list[_Layout] = []
     last_unfit: tuple[int, Fit] | None = None
     notes = []
-    for tp in s.tp_candidates:
-        replica, fit = build_replica(s.model, s.gpu, s.precision, tp, s.kv_precision)
+    candidates = list(s.tp_candidates)
+    for k, tp in enumerate(candidates):
+        replica, fit = build_replica(
+            s.model, s.gpu, s.precision, tp, s.kv_precision, network_gbs_per_gpu=s.network_gbs
+        )
         if not fit.fits:
             last_unfit = (tp, fit)
+            # a model too large for one node: two nodes, paying the inter-node all-reduce
+            heads = s.model.num_attention_heads
+            if k == len(candidates) - 1 and tp == 8 and s.auto_tp and heads % 16 == 0:
+                candidates.append(16)
             continue
         fitting.append(_layout(inputs, s, tp, replica, fit))
     _search(fitting, s)
-    if len(s.tp_candidates) > 1 and not c.shape:
+    if len(candidates) > 1 and not c.shape:
         for layout in fitting:
             if layout.usable.any():
                 notes.append(

@@ -101,6 +101,25 @@ def hourly_weights_from_profile(weights: ArrayLike) -> F:
     return np.asarray(w / w.mean(axis=-1, keepdims=True), dtype=float)
 
 
+def weekly_weights(hourly: ArrayLike, weekdays: ArrayLike) -> F:
+    """A week of hourly weights, mean 1: day d's volume ``v_d / mean(v)`` spread over its
+    hours as the daily shape ``w_h`` says. (24,) and (7,) (or (..., 24), (..., 7)) ->
+    (..., 168), Monday 00:00 first. [-]"""
+    w = np.asarray(hourly, dtype=float)
+    v = np.asarray(weekdays, dtype=float)
+    if v.shape[-1:] != (7,) or np.any(v < 0) or np.any(v.sum(axis=-1) <= 0):
+        raise ValueError("weekday weights must be 7 non-negative numbers, not all zero")
+    v = v / v.mean(axis=-1, keepdims=True)
+    week = v[..., :, None] * w[..., None, :]
+    return np.asarray(week.reshape(*week.shape[:-2], 7 * w.shape[-1]), dtype=float)
+
+
+def per_day(weights_count: int) -> float:
+    """Days of traffic a sum over ``weights_count`` hourly entries covers: 1 for a 24-hour
+    profile, 7 for a week. [days]"""
+    return weights_count / 24.0
+
+
 def monthly_requests(requests_per_month: ArrayLike, monthly_growth: ArrayLike, months: int) -> F:
     """Requests in each month with compound growth.
 
@@ -204,9 +223,8 @@ def gpu_hours(replicas: ArrayLike, gpus_per_replica: ArrayLike) -> F:
         ``H_m = sum_h n_{m,h} * G * 30.44 days``. [GPU-hours/month]
     """
     g = np.asarray(gpus_per_replica, dtype=float)[..., None]
-    return np.asarray(
-        np.asarray(replicas, dtype=float).sum(axis=-1) * g * DAYS_PER_MONTH, dtype=float
-    )
+    n = np.asarray(replicas, dtype=float)
+    return np.asarray(n.sum(axis=-1) / per_day(n.shape[-1]) * g * DAYS_PER_MONTH, dtype=float)
 
 
 def utilization(rate: ArrayLike, replicas: ArrayLike, capacity_rps: ArrayLike) -> F:
@@ -259,7 +277,8 @@ def cost_reserved(
     k = np.asarray(committed_gpus, dtype=float)
     # one commitment per point (...), or one per point and month (..., M)
     k_m = k if k.ndim == used.ndim - 1 else k[..., None]
-    burst = np.maximum(used - k_m[..., None], 0.0).sum(axis=-1) * DAYS_PER_MONTH
+    days = per_day(used.shape[-1])  # a week of hours counts 7 days
+    burst = np.maximum(used - k_m[..., None], 0.0).sum(axis=-1) / days * DAYS_PER_MONTH
     base = k_m * HOURS_PER_MONTH * np.asarray(reserved_usd_per_gpu_hour, dtype=float)[..., None]
     return np.asarray(base + burst * np.asarray(on_demand_usd_per_gpu_hour, dtype=float)[..., None])
 
@@ -616,12 +635,13 @@ def replica_summary(
                 if np.any(tiny):
                     ones[tiny] = (a[tiny][:, None] > b0).sum(axis=-1)
                 total = total + ones
+    days = per_day(w.size)  # a week of weights sums 7 days
     return ReplicaSummary(
-        replica_hours_per_day=np.asarray(total, dtype=float),
+        replica_hours_per_day=np.asarray(total, dtype=float) / days,
         peak=np.broadcast_to(peak, shape),
         trough=np.broadcast_to(trough, shape),
         short=np.broadcast_to(np.asarray(need_peak > hi), shape),
-        served_rps_per_day=np.broadcast_to(served, shape),
+        served_rps_per_day=np.broadcast_to(served / days, shape),
     )
 
 
@@ -640,10 +660,11 @@ def _summary_direct(
     n, short = replicas_per_hour(
         rate, capacity_rps, headroom, min_replicas, max_replicas, autoscale
     )
+    days = per_day(n.shape[-1])
     return ReplicaSummary(
-        replica_hours_per_day=np.asarray(n.sum(axis=-1), dtype=float),
+        replica_hours_per_day=np.asarray(n.sum(axis=-1) / days, dtype=float),
         peak=np.asarray(n.max(axis=-1)),
         trough=np.asarray(n.min(axis=-1)),
         short=np.asarray(short.any(axis=-1)),
-        served_rps_per_day=np.asarray(rate.sum(axis=-1)),
+        served_rps_per_day=np.asarray(rate.sum(axis=-1) / days),
     )

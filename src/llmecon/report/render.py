@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from importlib import resources
 from importlib.metadata import version
@@ -25,6 +25,7 @@ import numpy as np
 from llmecon import __version__, fmt
 from llmecon.analysis._common import fmt_value
 from llmecon.analysis.breakeven import breakeven_report
+from llmecon.analysis.close_call import Decider, deciders
 from llmecon.analysis.sensitivity import sensitivity
 from llmecon.engine import evaluate
 from llmecon.engine.results import clean as _clean
@@ -73,6 +74,8 @@ class ReportContext:
     mc: charts.MonteCarlo | None
     overrides: list[Override]
     seconds: float
+    #: the inputs that decide a close call, with their flip values (empty otherwise)
+    deciders: list[Decider] = field(default_factory=list)
 
 
 def collect(
@@ -89,7 +92,8 @@ def collect(
     tor = charts.tornado_data(ev, sens) if sens is not None else None
     mc = charts.monte_carlo(scenario, samples, seed)
     ov = overrides_applied(scenario)
-    return ReportContext(ev, sweep, be, sens, tor, mc, ov, time.perf_counter() - t0)
+    close = deciders(ev)
+    return ReportContext(ev, sweep, be, sens, tor, mc, ov, time.perf_counter() - t0, close)
 
 
 # --------------------------------------------------------------------------- shared text
@@ -104,7 +108,7 @@ money = fmt.money  # ``$1,234`` from $100, ``$12.34`` below, ``−$1,234``; ``-`
 
 def highlights(ctx: ReportContext) -> list[str]:
     """One-line findings of the analyses, for the top of the document."""
-    out = []
+    out = [f"a close call, decided by {d.line()}" for d in ctx.deciders]
     if ctx.breakeven is not None:
         out += [r.explain() for r in ctx.breakeven.results[:1]]
         if ctx.breakeven.crossover is not None:
