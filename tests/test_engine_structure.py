@@ -123,7 +123,7 @@ KITCHEN_SINK: dict[str, Any] = {
         "hourly_weights": [1.0] * 12 + [2.0] * 12,
         "weekday_weights": [1.0] * 5 + [0.5] * 2,
     },
-    "latency": {"ttft_ms": 2000, "itl_ms": 100},
+    "latency": {"ttft_ms": 2000, "itl_ms": 100, "percentile": 95},
     "constraints": {"min_quality": 0.5},
     "organisation": {
         "engineer_usd_per_hour": 100,

@@ -129,10 +129,16 @@ class Workload(_Strict):
 class Latency(_Strict):
     ttft_ms: Pos | None = Field(
         None,
-        description="Time-to-first-token target, met by the modelled mean TTFT (set it tighter than a p95 target) [ms].",
+        description="Time-to-first-token target, met by the modelled mean TTFT, or at `percentile` [ms].",
     )
     itl_ms: Pos | None = Field(
-        None, description="Inter-token latency target, met by the modelled mean ITL [ms]."
+        None, description="Inter-token latency target, met by the mean ITL, or at `percentile` [ms]."
+    )
+    percentile: float | None = Field(
+        None,
+        ge=50.0,
+        le=99.9,
+        description="Meet the targets at this percentile (e.g. 95) instead of the mean [%].",
     )
 
 

@@ -191,6 +191,11 @@ def predict(
         requests_per_s=f(p.requests_per_s),
         ttft_ms=f(p.ttft_s * 1e3),
         itl_ms=f(p.itl_s * 1e3),
+        **{
+            f"{name}_p{q}_ms": f(quantile(q / 100.0) * 1e3)
+            for name, quantile in (("ttft", p.ttft_quantile), ("itl", p.itl_quantile))
+            for q in (50, 90, 99)
+        },
         bottleneck="memory bandwidth" if bool(p.memory_bound) else "compute",
         overloaded=bool(p.overloaded),
     )

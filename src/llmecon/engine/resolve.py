@@ -770,6 +770,8 @@ class ServingInputs:
     network_gbs: float | None = None
     #: True when the tensor-parallel degree is searched (not set by the user)
     auto_tp: bool = True
+    #: meet the latency targets at this quantile (0.95 for p95); None: the mean [-]
+    slo_quantile: F | None = None
 
 
 def _gpu_pricing(inputs: Inputs, option: Option, gpu: GPU, reasons: list[str]) -> GpuPricing:
@@ -882,12 +884,23 @@ def resolve_serving(
         measured = r.get("measured_output_tokens_per_s") / np.maximum(common.output_tokens, 1.0)
     lat = s.latency
     has_slo = lat.ttft_ms is not None or lat.itl_ms is not None
-    if measured is None:
+    quantile = None
+    if measured is None and has_slo and lat.percentile is not None:
+        quantile = inputs.get("latency.percentile") / 100.0
         inputs.note(
             "",
-            "latency targets are met by the modelled mean TTFT and ITL; tail latencies (p95, p99) "
-            "are not modelled, so give targets with the margin your percentile needs",
+            f"latency targets are met at p{lat.percentile:g}: TTFT's wait behind other prefills "
+            "is an M/D/1 queue with an exponential tail (Kingman), ITL's tail the decode steps "
+            "that carry a prefill chunk (perf.inference.ServingPoint.ttft_quantile, "
+            "itl_quantile); prompt-length spread is not modelled",
         )
+    elif measured is None:
+        inputs.note(
+            "",
+            "latency targets are met by the modelled mean TTFT and ITL; set latency.percentile "
+            "(e.g. 95) to meet them at a percentile",
+        )
+    if measured is None:
         if not has_slo:
             inputs.note("", "no latency targets: replicas sized at saturated throughput")
     ttft = inputs.get("latency.ttft_ms") / 1000.0 if lat.ttft_ms is not None else np.asarray(np.inf)
@@ -926,6 +939,7 @@ def resolve_serving(
         gpu_price_factor=np.asarray(1.0),
         gpu_price_change_per_year=np.asarray(0.0),
         prefix_cached_share=_prefix_cache(inputs, option, common),
+        slo_quantile=quantile,
         network_gbs=option.network_gbs_per_gpu,
         auto_tp=option.gpus_per_replica is None,
     )

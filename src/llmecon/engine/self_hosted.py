@@ -163,6 +163,7 @@ def _layout(inputs: Inputs, s: ServingInputs, tp: int, replica: Replica, fit: Fi
                 c.input_tokens,
                 c.output_tokens,
                 s.prefix_cached_share,
+                s.slo_quantile,
                 s.ttft_s,
                 s.itl_s,
                 s.headroom,
@@ -196,10 +197,11 @@ def _at_slo_scalar(
     itl: float,
     eff: Efficiency,
     cached: float = 0.0,
+    quantile: float | None = None,
 ) -> tuple[ServingPoint, NDArray[np.bool_]]:
     """``at_slo`` for scalar inputs, memoised (the TP search and every chunk of a Monte Carlo
     run ask the same question); the arrays returned are read-only."""
-    point, ok = at_slo(replica, i, o, ttft, itl, eff, cached)
+    point, ok = at_slo(replica, i, o, ttft, itl, eff, cached, quantile)
     for v in vars(point).values():
         if isinstance(v, np.ndarray):
             v.setflags(write=False)
@@ -220,23 +222,29 @@ def _slo_point(
     itl: F,
     eff: Efficiency,
     cached: F,
+    quantile: F | None = None,
 ) -> tuple[ServingPoint, NDArray[np.bool_]]:
     """``at_slo``, memoised: across calls for scalar inputs, within one evaluation (options
     that share a model, GPU and layout) for arrays."""
-    if all(np.ndim(x) == 0 for x in (i, o, ttft, itl, cached)) and _scalar_efficiency(eff):
+    scalar = all(np.ndim(x) == 0 for x in (i, o, ttft, itl, cached)) and (
+        quantile is None or np.ndim(quantile) == 0
+    )
+    if scalar and _scalar_efficiency(eff):
+        q = None if quantile is None else float(quantile)
         return _at_slo_scalar(
-            replica, float(i), float(o), float(ttft), float(itl), eff, float(cached)
+            replica, float(i), float(o), float(ttft), float(itl), eff, float(cached), q
         )
     key = (
         "at_slo",
         replica,
-        *(memo_key(x) for x in (i, o, ttft, itl, cached)),
+        *(memo_key(x) for x in (i, o, ttft, itl, cached, quantile)),
         eff if _scalar_efficiency(eff) else id(eff),
     )
     hit = inputs.memo.get(key)
     if hit is None:
         # the inputs are kept alive with the result, so their ids stay theirs
-        hit = (at_slo(replica, i, o, ttft, itl, eff, cached), (i, o, ttft, itl, eff, cached))
+        args = (i, o, ttft, itl, eff, cached, quantile)
+        hit = (at_slo(replica, *args), args)
         inputs.memo[key] = hit
     return hit[0]
 
@@ -264,6 +272,7 @@ def _capacity(
             itl,
             s.efficiency,
             s.prefix_cached_share,
+            s.slo_quantile,
         )
     info = {
         "concurrency": point.concurrency,

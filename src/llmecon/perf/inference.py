@@ -46,11 +46,16 @@ References
 .. [11] NVIDIA DGX BasePOD reference architecture, "Core Components": DGX H100/H200 and
    B200 hold eight GPUs (one NVLink domain) and eight single-port ConnectX-7 NICs of up to
    400 Gb/s on the compute fabric, one per GPU.
+.. [12] J. F. C. Kingman, "On queues in heavy traffic", J. R. Stat. Soc. B 24(2), 1962; W.
+   Whitt, "Approximations for the GI/G/m queue", Prod. Oper. Manag. 2(2), 1993: the waiting
+   time of an M/G/1 queue waits with probability rho and is then close to exponential.
+.. [13] vLLM ``vllm/engine/arg_utils.py`` ``EngineArgs.get_batch_defaults``: the API server's
+   ``max_num_batched_tokens`` is 8192 on GPUs of 70 GB or more other than A100, else 2048.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 import numpy as np
@@ -128,6 +133,10 @@ class Replica:
     network_bandwidth: ArrayLike = DEFAULT_NETWORK_BANDWIDTH
 
 
+#: vLLM's per-step token budget on GPUs of 70 GB or more other than A100 (2048 elsewhere) [13].
+DEFAULT_MAX_BATCHED_TOKENS: Final[int] = 8192
+
+
 @dataclass(frozen=True)
 class Efficiency:
     """Achieved fractions of peak and fixed costs (calibrated defaults; override freely).
@@ -143,6 +152,9 @@ class Efficiency:
         TP group spans nodes; a ring all-reduce over n nodes has ``2 (n - 1)`` of them [10].
         Default 4 us, NCCL's ring LL128 network step (``DEFAULT_NETWORK_LATENCY_S``). [s]
     max_batch : engine cap on concurrent sequences (vLLM ``max_num_seqs`` = 256). [-]
+    max_batched_tokens : tokens one engine step processes, decodes and prefill chunks
+        together (vLLM ``max_num_batched_tokens``; 8192 on H100-class GPUs [13]). It sets how
+        many decode steps a prefill stalls, so only the ITL percentiles use it. [tokens]
     kv_reserve_output : share of a sequence's ``O`` output tokens whose KV cache the
         scheduler holds while it runs, so each sequence occupies ``I + r * O`` tokens of
         cache (``max_batch``). 0.5 (default): an engine that admits requests while their
@@ -172,6 +184,7 @@ class Efficiency:
     max_batch: ArrayLike = DEFAULT_MAX_BATCH
     kv_reserve_output: ArrayLike = 0.5
     network_latency_s: ArrayLike = DEFAULT_NETWORK_LATENCY_S
+    max_batched_tokens: ArrayLike = DEFAULT_MAX_BATCHED_TOKENS
 
 
 #: TensorRT-LLM's engine-specific values (fitted by ``benchmarks/calibrate.py``, except
@@ -220,6 +233,47 @@ class ServingPoint:
     decode_step_s: F
     memory_bound: NDArray[np.bool_]
     overloaded: NDArray[np.bool_] = field(default_factory=lambda: np.asarray(False))
+    #: the parts of TTFT and ITL that vary from request to request (``ttft_quantile``,
+    #: ``itl_quantile``): the mean wait behind other prefills, its probability, the spread of
+    #: the step in progress, and the stall of a decode step that carries a prefill chunk with
+    #: the share of steps that do. [s], [-], [s], [s], [-]
+    ttft_wait_s: F = field(default_factory=lambda: np.asarray(0.0))
+    ttft_wait_prob: F = field(default_factory=lambda: np.asarray(0.0))
+    step_spread_s: F = field(default_factory=lambda: np.asarray(0.0))
+    itl_stall_s: F = field(default_factory=lambda: np.asarray(0.0))
+    itl_stall_share: F = field(default_factory=lambda: np.asarray(0.0))
+
+    def ttft_quantile(self, q: ArrayLike) -> F:
+        """The q-quantile of TTFT (q = 0.95 for p95) under Poisson arrivals. [s]
+
+        TTFT = fixed part + W + R: the wait W behind other prefills (an M/D/1 queue) waits
+        with probability rho and is then close to exponential with mean E[W] / rho [12], so
+        ``W_q = E[W] / rho ln(rho / (1 - q))`` for ``q > 1 - rho``, else 0; the position in
+        the step in progress R is uniform on [0, S], ``R_q = q S``. Their quantiles are added,
+        an upper bound on the quantile of the sum (comonotone). Prompt lengths are the mean:
+        their spread is not modelled.
+        """
+        qq = np.clip(_f(q), 0.0, 1.0 - 1e-12)
+        rho = _f(self.ttft_wait_prob)
+        mean_w = _f(self.ttft_wait_s)
+        fixed = _f(self.ttft_s) - mean_w - 0.5 * _f(self.step_spread_s)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tail = np.where(
+                (rho > 0) & (rho > 1.0 - qq), mean_w / rho * np.log(rho / (1.0 - qq)), 0.0
+            )
+        return np.asarray(fixed + tail + qq * _f(self.step_spread_s))
+
+    def itl_quantile(self, q: ArrayLike) -> F:
+        """The q-quantile of the gap between tokens. [s]
+
+        A share f of decode steps carries a prefill chunk and takes ``t_d + stall``, the rest
+        ``t_d`` (Sarathi-Serve's stalls, bounded by chunking [4]); the mean is ``itl_s``.
+        """
+        qq = _f(q)
+        f = _f(self.itl_stall_share)
+        stall = _f(self.itl_stall_s)
+        base = _f(self.itl_s) - f * stall
+        return np.asarray(np.where(qq > 1.0 - f, base + stall, base))
 
 
 def _f(x: ArrayLike) -> F:
@@ -563,18 +617,23 @@ def _at_concurrency(
     i: F,
     o: F,
     eff: Efficiency,
-    parts: tuple[F, F, F],
+    parts: tuple[F, F, F, F],
 ) -> ServingPoint:
     """``at_concurrency`` with its load-free parts given (``_load_free``)."""
     c = np.maximum(_f(concurrency), 1e-9)
-    cap, t_p, t_pc = parts
+    cap, t_p, t_pc, u = parts
     b = np.where(cap >= 1.0, np.minimum(c, cap), c)
     t_d, mem_bound = decode_step_time(replica, b, i + 0.5 * o, eff)
     cycle = b * t_pc + o * t_d
     rps = b / cycle
     others = 1.0 - 1.0 / np.maximum(b, 1.0)
     rho = np.clip(others * b * t_pc / cycle, 0.0, 0.999)
-    ttft = t_p * (1.0 + rho / (2.0 * (1.0 - rho))) + 1.5 * others * t_d + (c - b) / rps
+    wait = t_p * rho / (2.0 * (1.0 - rho))
+    ttft = t_p + wait + 1.5 * others * t_d + (c - b) / rps
+    # a step holds at most max_batched_tokens: the b decodes and a prefill chunk of the rest;
+    # each prompt's u uncached tokens stall ceil(u / chunk) of the cycle's o decode steps
+    chunk = np.maximum(_f(eff.max_batched_tokens) - b, 1.0)
+    stalled = np.minimum(o, b * np.ceil(np.maximum(u, 1.0) / chunk))
     return ServingPoint(
         concurrency=b + 0.0 * rps,
         requests_per_s=rps,
@@ -585,10 +644,15 @@ def _at_concurrency(
         decode_step_s=t_d,
         memory_bound=np.asarray(mem_bound),
         overloaded=np.asarray(c > b),
+        ttft_wait_s=wait,
+        ttft_wait_prob=rho,
+        step_spread_s=others * t_d,
+        itl_stall_s=b * t_pc / stalled,
+        itl_stall_share=stalled / o,
     )
 
 
-def _load_free(replica: Replica, i: F, o: F, eff: Efficiency, h: F) -> tuple[F, F, F]:
+def _load_free(replica: Replica, i: F, o: F, eff: Efficiency, h: F) -> tuple[F, F, F, F]:
     """The parts of ``at_concurrency`` that do not depend on the concurrency: the batch cap,
     the prefill time and its compute part, with cached share ``h`` (computed once per search;
     perf)."""
@@ -596,11 +660,12 @@ def _load_free(replica: Replica, i: F, o: F, eff: Efficiency, h: F) -> tuple[F, 
         max_batch(replica, i, o, eff),
         prefill_time(replica, i, eff, h),
         _prefill_compute_time(replica, i, eff, h),
+        _uncached_tokens(i, h),
     )
 
 
 def _itl_limit(
-    replica: Replica, i: F, o: F, eff: Efficiency, parts: tuple[F, F, F], itl_target: F
+    replica: Replica, i: F, o: F, eff: Efficiency, parts: tuple[F, F, F, F], itl_target: F
 ) -> F | None:
     """The largest batch whose ITL meets ``itl_target``, exactly, for a dense model (None for
     MoE, whose expert reads are not linear in the batch).
@@ -614,7 +679,7 @@ def _itl_limit(
     we = _f(replica.expert_weight_bytes)
     if not (we.ndim == 0 and float(we) == 0.0):
         return None
-    _, _, t_pc = parts
+    _, _, t_pc, _ = parts
     g = _f(replica.num_gpus)
     ctx = i + 0.5 * o
     m0 = _f(replica.weight_bytes) / (g * _f(replica.mem_bandwidth) * _f(eff.mbu))
@@ -682,7 +747,8 @@ def at_max_throughput(
 def _mask(point: ServingPoint, fits: NDArray[np.bool_]) -> ServingPoint:
     zero = np.where(fits, 1.0, 0.0)
     nan = np.where(fits, 1.0, np.nan)
-    return ServingPoint(
+    return replace(
+        point,
         concurrency=point.concurrency * zero,
         requests_per_s=point.requests_per_s * zero,
         output_tokens_per_s=point.output_tokens_per_s * zero,
@@ -769,6 +835,11 @@ def at_request_rate(
         decode_step_s=np.where(overloaded, sat.decode_step_s, point.decode_step_s),
         memory_bound=np.where(overloaded, sat.memory_bound, point.memory_bound),
         overloaded=np.asarray(overloaded | (b_max < 1.0)),
+        ttft_wait_s=point.ttft_wait_s,
+        ttft_wait_prob=point.ttft_wait_prob,
+        step_spread_s=point.step_spread_s,
+        itl_stall_s=np.where(overloaded, sat.itl_stall_s, point.itl_stall_s),
+        itl_stall_share=np.where(overloaded, sat.itl_stall_share, point.itl_stall_share),
     )
 
 
@@ -780,6 +851,7 @@ def at_slo(
     itl_target_s: ArrayLike,
     eff: Efficiency,
     cached_share: ArrayLike = 0.0,
+    percentile: ArrayLike | None = None,
 ) -> tuple[ServingPoint, NDArray[np.bool_]]:
     """The largest concurrency whose TTFT and ITL meet their targets.
 
@@ -794,6 +866,11 @@ def at_slo(
         Share of each prompt's tokens served from the prefix cache, h in [0, 1]; default 0.
         Shortens prefill only (``at_concurrency``), so TTFT and ITL fall at every
         concurrency and ``C*`` can only grow with h. [-]
+    percentile : numeric, optional
+        Meet the targets at this quantile (0.95 for p95: ``ServingPoint.ttft_quantile``,
+        ``itl_quantile``) instead of the mean. The search by bisection assumes the quantiles
+        grow with the concurrency (TTFT's do; ITL's stall share grows as each stall
+        shrinks). [-]
 
     Returns
     -------
@@ -823,12 +900,18 @@ def at_slo(
 
     def ok(c: F) -> NDArray[np.bool_]:
         p = _at_concurrency(replica, c, i_f, o_f, eff, parts)
-        return np.asarray((p.ttft_s <= ttft_t) & (p.itl_s <= itl_t))
+        if percentile is None:
+            return np.asarray((p.ttft_s <= ttft_t) & (p.itl_s <= itl_t))
+        q = _f(percentile)
+        return np.asarray((p.ttft_quantile(q) <= ttft_t) & (p.itl_quantile(q) <= itl_t))
 
     one = np.ones(np.broadcast(b_max, ttft_t, itl_t).shape)
     feasible = ok(one) & (b_max >= 1.0)
     hi = np.maximum(b_max * one, 1.0)
-    itl_cap = _itl_limit(replica, i_f, o_f, eff, parts, itl_t)
+    # the exact ITL bound holds for the mean; a percentile is searched by bisection
+    itl_cap = (
+        _itl_limit(replica, i_f, o_f, eff, parts, itl_t) if percentile is None else None
+    )
     if itl_cap is not None:
         # dense model: the ITL bound is exact; bisect only where TTFT binds below it
         c_itl = np.clip(itl_cap * (1.0 - 1e-12), 1.0, hi)
