@@ -900,9 +900,8 @@ def resolve_serving(
             "latency targets are met by the modelled mean TTFT and ITL; set latency.percentile "
             "(e.g. 95) to meet them at a percentile",
         )
-    if measured is None:
-        if not has_slo:
-            inputs.note("", "no latency targets: replicas sized at saturated throughput")
+    if measured is None and not has_slo:
+        inputs.note("", "no latency targets: replicas sized at saturated throughput")
     ttft = inputs.get("latency.ttft_ms") / 1000.0 if lat.ttft_ms is not None else np.asarray(np.inf)
     itl = inputs.get("latency.itl_ms") / 1000.0 if lat.itl_ms is not None else np.asarray(np.inf)
     pricing = _gpu_pricing(inputs, option, gpu, reasons)
