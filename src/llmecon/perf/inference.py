@@ -909,9 +909,7 @@ def at_slo(
     feasible = ok(one) & (b_max >= 1.0)
     hi = np.maximum(b_max * one, 1.0)
     # the exact ITL bound holds for the mean; a percentile is searched by bisection
-    itl_cap = (
-        _itl_limit(replica, i_f, o_f, eff, parts, itl_t) if percentile is None else None
-    )
+    itl_cap = _itl_limit(replica, i_f, o_f, eff, parts, itl_t) if percentile is None else None
     if itl_cap is not None:
         # dense model: the ITL bound is exact; bisect only where TTFT binds below it
         c_itl = np.clip(itl_cap * (1.0 - 1e-12), 1.0, hi)
