@@ -21,6 +21,8 @@ It prints the fitted values and the line to paste into ``Efficiency`` / ``ENGINE
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -82,32 +84,80 @@ def residuals(z: np.ndarray, rows: Rows, mask: np.ndarray, trt_max_batch: int) -
     return np.concatenate(out)
 
 
-def fit(rows: Rows) -> tuple[dict[str, float], int]:
-    """Fitted parameters and the number of calibration rows."""
-    mask = rows.split == "calib"
+#: Starting points (order of ``PARAMS``); two guard against the kinks of max() in the roofline.
+STARTS: tuple[tuple[float, ...], ...] = (
+    (0.75, 0.45, 0.55, 4e-3, 1e-5, 2e-3),
+    (0.65, 0.6, 0.4, 2e-3, 3e-5, 1e-3),
+)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Result of ``fit_mask``: the parameter vector (order of ``PARAMS``), the TRT-LLM batch
+    cap, the robust cost and the number of rows fitted."""
+
+    x: tuple[float, ...]
+    trt_max_batch: int
+    cost: float
+    n_rows: int
+
+    def values(self) -> dict[str, float]:
+        """Fitted values by name (plus ``trtllm_max_batch``)."""
+        out = dict(zip((p[0] for p in PARAMS), self.x, strict=True))
+        out["trtllm_max_batch"] = float(self.trt_max_batch)
+        return out
+
+    def presets(self) -> dict[str, inf.Efficiency]:
+        """Engine presets with these values (``presets_from``)."""
+        return presets_from(np.asarray(self.x), self.trt_max_batch)
+
+
+def fit_mask(
+    rows: Rows,
+    mask: np.ndarray,
+    grid: Sequence[int] = TRTLLM_MAX_BATCH_GRID,
+    starts: Sequence[Sequence[float]] = STARTS,
+    ftol: float = 1e-8,
+) -> Fit:
+    """Fit ``PARAMS`` and the TRT-LLM batch cap (over ``grid``) on the rows where ``mask``.
+
+    Robust (soft-L1) least squares on the log errors of throughput, TTFT and ITL, from each
+    of ``starts`` for every cap in ``grid``; the lowest cost wins. Importable: ``validate.py``
+    refits on subsets (leave one source out) with a warm start and a narrower grid.
+    """
     lo = np.log([p[1] for p in PARAMS])
     hi = np.log([p[2] for p in PARAMS])
     best = None
     best_mb = 0
-    for mb in TRTLLM_MAX_BATCH_GRID:
-        # two starts guard against the kinks of max() in the roofline
-        for start in ((0.75, 0.45, 0.55, 4e-3, 1e-5, 2e-3), (0.65, 0.6, 0.4, 2e-3, 3e-5, 1e-3)):
+    for mb in grid:
+        for start in starts:
+            z0 = np.clip(np.log(np.asarray(start, dtype=float)), lo + 1e-9, hi - 1e-9)
             res = least_squares(
                 residuals,
-                np.log(start),
+                z0,
                 bounds=(lo, hi),
                 loss="soft_l1",
                 f_scale=0.2,
                 args=(rows, mask, mb),
                 diff_step=1e-3,
+                ftol=ftol,
             )
             if best is None or res.cost < best.cost:
                 best, best_mb = res, mb
     assert best is not None
-    values = dict(zip((p[0] for p in PARAMS), (float(t) for t in np.exp(best.x)), strict=True))
-    values["trtllm_max_batch"] = float(best_mb)
-    print(f"robust cost {best.cost:.4f}")
-    return values, int(mask.sum())
+    return Fit(
+        x=tuple(float(t) for t in np.exp(best.x)),
+        trt_max_batch=int(best_mb),
+        cost=float(best.cost),
+        n_rows=int(mask.sum()),
+    )
+
+
+def fit(rows: Rows) -> tuple[dict[str, float], int]:
+    """Fitted parameters and the number of calibration rows (the CALIBRATION split)."""
+    result = fit_mask(rows, rows.split == "calib")
+    print(f"robust cost {result.cost:.4f}")
+    return result.values(), result.n_rows
 
 
 def main() -> None:

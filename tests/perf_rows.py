@@ -17,6 +17,11 @@ Hold-out split (deterministic): every third row of the CSV is a TEST row (0-base
 source contributes test rows. ``calibrate.py`` fits only on the
 calibration rows; ``validate.py`` reports the TEST rows (and the calibration rows apart).
 
+``Rows.source`` holds each row's publication (``source_group``: the ``source`` cell, MLPerf
+result logs grouped by submission); ``validate.py`` leaves one such source out at a time and
+refits on the others. ``Rows.gpu``, ``vendor``, ``model``, ``params_b``, ``moe`` and
+``num_gpus`` feed its per-category tables.
+
 Rows skipped (and why) are returned in ``Rows.skipped``:
 
 * blank ``input_tokens`` (ShareGPT and MLPerf OpenOrca rows): the sources give no mean prompt
@@ -32,7 +37,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +60,19 @@ SPLIT_RULE = "TEST if the 0-based CSV row position i has i % 3 == 2, else CALIBR
 METRICS: tuple[str, ...] = ("throughput", "ttft", "itl")
 
 
+def source_group(source: str) -> str:
+    """The publication a row comes from: its ``source`` cell, except that the MLPerf rows
+    (one cell per result log) are grouped by submitter, since each submission is one
+    publication. ``validate.py`` leaves one such group out at a time."""
+    prefix = "mlcommons/inference_results_"
+    if source.startswith(prefix):
+        version = source.split()[0][len(prefix) :]
+        parts = source.split()[1].split("/") if len(source.split()) > 1 else ["", "?"]
+        submitter = parts[1] if len(parts) > 1 else "?"
+        return f"MLPerf Inference {version} ({submitter} submission)"
+    return source
+
+
 def split_of(index: int) -> str:
     """``"test"`` or ``"calib"`` for the 0-based row position in the CSV (see ``SPLIT_RULE``)."""
     return "test" if index % 3 == 2 else "calib"
@@ -64,6 +82,22 @@ def split_of(index: int) -> str:
 #: (TensorRT-LLM ``kv_cache_free_gpu_mem_fraction`` = 0.95 in the perf-overview runs; NIM's
 #: Llama 3.3 70B FP8 TP2 profile is a TensorRT-LLM engine) rather than vLLM's 0.9 of all memory.
 FREE_MEMORY_FRACTION: dict[str, float] = {"trtllm": 0.95, "nim": 0.95}
+
+
+#: Engines whose FP8 rows keep an FP8 KV cache. TensorRT-LLM: "If you specify FP8
+#: quantization, the KV cache will automatically be set to FP8" (perf-overview); NIM serves
+#: the rows' model with a TensorRT-LLM engine; the MLPerf submissions quantise the KV cache.
+#: vLLM, SGLang and LMDeploy keep ``kv_cache_dtype="auto"`` (the activation dtype, bf16/fp16)
+#: unless ``--kv-cache-dtype fp8`` is passed, which none of their FP8 rows' commands do
+#: (dstack's 405B runs, Lambda's Hermes-3 405B FP8), so their KV cache is 2 bytes/element.
+KV_FP8_ENGINES: frozenset[str] = frozenset({"trtllm", "nim", "mlperf-nvidia", "mlperf-amd"})
+
+
+def kv_precision(engine: str, precision: str) -> str | None:
+    """KV-cache precision for ``build_replica`` (``None``: its default, FP8 KV for FP8)."""
+    if precision == "fp8" and engine not in KV_FP8_ENGINES:
+        return "bf16"
+    return None
 
 
 def _memory_utilization(engine: str, gpu_bytes: float, gpus: int, weight_bytes: float) -> float:
@@ -92,6 +126,14 @@ class Rows:
     request_rate: F  # [1/s] nan where not given
     measured: dict[str, F]  # throughput [tok/s], ttft [ms], itl [ms]; nan where absent
     skipped: list[tuple[str, str]]
+    # descriptive columns for the per-category and per-source tables of ``validate.py``
+    source: NDArray[np.str_] = field(default_factory=lambda: np.array([], dtype=str))
+    gpu: NDArray[np.str_] = field(default_factory=lambda: np.array([], dtype=str))
+    vendor: NDArray[np.str_] = field(default_factory=lambda: np.array([], dtype=str))
+    model: NDArray[np.str_] = field(default_factory=lambda: np.array([], dtype=str))
+    params_b: F = field(default_factory=lambda: np.array([], dtype=float))  # total [1e9]
+    moe: NDArray[np.bool_] = field(default_factory=lambda: np.array([], dtype=bool))
+    num_gpus: F = field(default_factory=lambda: np.array([], dtype=float))  # TP degree
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -108,6 +150,7 @@ def load_rows(path: Path = BENCHMARKS_CSV) -> Rows:
         raw = list(csv.DictReader(fh))
     keep: list[dict[str, str]] = []
     fields: dict[str, list[float]] = {}
+    info: dict[str, list[object]] = {k: [] for k in ("gpu", "vendor", "model", "params", "moe")}
     skipped: list[tuple[str, str]] = []
     splits: list[str] = []
     for index, r in enumerate(raw):
@@ -123,11 +166,23 @@ def load_rows(path: Path = BENCHMARKS_CSV) -> Rows:
         g = int(r["num_gpus"])
         w = model.total_params_b * 1e9 * memory.bytes_per_weight(r["precision"])
         util = _memory_utilization(r["engine"], gpu.memory_gb * memory.GB, g, w)
-        rep, _fit = build_replica(model, gpu, r["precision"], g, memory_utilization=util)
+        rep, _fit = build_replica(
+            model,
+            gpu,
+            r["precision"],
+            g,
+            memory_utilization=util,
+            kv_precision=kv_precision(r["engine"], r["precision"]),
+        )
         for name, value in vars(rep).items():
             fields.setdefault(name, []).append(float(value))
         keep.append(r)
         splits.append(split_of(index))
+        info["gpu"].append(gpu.name)
+        info["vendor"].append(gpu.vendor)
+        info["model"].append(model.name)
+        info["params"].append(float(model.total_params_b))
+        info["moe"].append(bool(model.num_experts > 1))
     replica = inf.Replica(**{k: np.asarray(v) for k, v in fields.items()})
     ttft = np.array([num(r["ttft_ms"]) for r in keep])
     mode = np.array([r["mode"] for r in keep])
@@ -149,6 +204,13 @@ def load_rows(path: Path = BENCHMARKS_CSV) -> Rows:
             "itl": np.array([num(r["itl_ms"]) for r in keep]),
         },
         skipped=skipped,
+        source=np.array([source_group(r["source"]) for r in keep]),
+        gpu=np.array(info["gpu"], dtype=str),
+        vendor=np.array(info["vendor"], dtype=str),
+        model=np.array(info["model"], dtype=str),
+        params_b=np.array(info["params"], dtype=float),
+        moe=np.array(info["moe"], dtype=bool),
+        num_gpus=np.array([float(r["num_gpus"]) for r in keep]),
     )
 
 

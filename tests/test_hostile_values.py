@@ -274,3 +274,16 @@ def test_break_even_against_an_always_infeasible_option_says_so() -> None:
         "no break-even: big is infeasible over the whole searched range of "
         "workload.requests_per_month, 10k requests/month to 100M requests/month"
     )
+
+
+def test_an_integer_beyond_64_bits_names_its_fix(tmp_path: Path) -> None:
+    """Found by the fuzz test: 9.2e18 months fails pydantic's integer parsing by size."""
+    p = tmp_path / "s.yaml"
+    p.write_text(
+        "workload: {requests_per_month: 1000, input_tokens: 10, output_tokens: 10}\n"
+        "horizon_months: 9.223372036854776e+18\n"
+        "options:\n  - {name: a, kind: api, prices: {input_per_mtok: 1, output_per_mtok: 1}}\n"
+    )
+    result = CliRunner().invoke(app, ["evaluate", str(p)])
+    assert result.exit_code == 2
+    assert result.output.endswith("; give a whole number in the field's range\n")

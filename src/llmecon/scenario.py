@@ -132,7 +132,8 @@ class Latency(_Strict):
         description="Time-to-first-token target, met by the modelled mean TTFT, or at `percentile` [ms].",
     )
     itl_ms: Pos | None = Field(
-        None, description="Inter-token latency target, met by the mean ITL, or at `percentile` [ms]."
+        None,
+        description="Inter-token latency target, met by the mean ITL, or at `percentile` [ms].",
     )
     percentile: float | None = Field(
         None,
@@ -349,6 +350,13 @@ class Option(_Strict):
         True,
         description="Skip the workload's cached_input_share of each prompt in prefill (self-hosted).",
     )
+    calibration: str | None = Field(
+        None,
+        description=(
+            "A file from `llmecon calibrate` (relative to the scenario file): its fitted "
+            "factors replace the engine preset's; efficiency.* still override."
+        ),
+    )
     efficiency: EfficiencySpec | None = Field(
         None, description="Efficiency factors that override the engine preset."
     )
@@ -497,6 +505,8 @@ class Scenario(_Strict):
         ),
     )
     _user_catalog: Any = PrivateAttr(default=None)
+    #: the directory of the scenario file (relative calibration paths start there)
+    _base_dir: Any = PrivateAttr(default=None)
     trend_cap_years: float | None = Field(
         None,
         gt=0.0,
@@ -545,6 +555,20 @@ class Scenario(_Strict):
             if o.name == name:
                 return o
         raise KeyError(name)
+
+    def __eq__(self, other: object) -> bool:
+        # the same scenario whichever file it was read from: private state (the file's
+        # directory, the parsed user catalog) is not part of it
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def base_dir(self) -> Path:
+        """Where relative file paths in the scenario start: its file's directory, else the
+        working directory."""
+        return Path(self._base_dir) if self._base_dir is not None else Path.cwd()
 
     def user_catalog(self) -> UserCatalog:
         """The scenario's own catalog entries, looked up before the package's."""
@@ -688,6 +712,7 @@ _FIX = {
     "float_parsing": "give a number",
     "int_type": "give a whole number",
     "int_parsing": "give a whole number",
+    "int_parsing_size": "give a whole number in the field's range",
     "int_from_float": "give a whole number",
     "bool_type": "give true or false",
     "bool_parsing": "give true or false",
@@ -882,7 +907,9 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(
             [f"{p}:{where}: malformed YAML ({problem}); fix the indentation or quoting there"]
         ) from None
-    return parse_scenario(data, str(p))
+    scenario = parse_scenario(data, str(p))
+    scenario._base_dir = p.resolve().parent
+    return scenario
 
 
 def dump_scenario(scenario: Scenario) -> str:

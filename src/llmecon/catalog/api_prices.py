@@ -53,7 +53,15 @@ class ApiPrice:
 
 @cache
 def _book() -> dict[str, Any]:
-    """The shipped book when it matches the installed genai-prices, else one built now."""
+    """The book in use: the one ``llmecon prices update`` wrote to the user's cache while it
+    is intact (``llmecon.prices_cache``; its header carries an ``origin``), else the shipped
+    book when it matches the installed genai-prices, else one built now. Reads files only:
+    runs stay offline."""
+    from llmecon import prices_cache
+
+    cached = prices_cache.cached_book()
+    if cached is not None:
+        return cached
     installed = price_book.installed_version()
     try:
         book = price_book.loads(price_book.BOOK_PATH.read_text(encoding="utf-8"))
@@ -67,6 +75,15 @@ def _book() -> dict[str, Any]:
 def genai_prices_version() -> str:
     """The genai-prices version the prices come from."""
     return str(_book()["genai_prices_version"])
+
+
+def _snapshot() -> str:
+    """Where the book's prices come from, as sources and undated ``as_of`` cite it; never
+    starts with a digit (``engine.resolve`` reads a leading digit as a dated price)."""
+    origin = _book().get("origin")
+    if origin:
+        return f"genai-prices data fetched {origin['fetched_at'][:10]} from {origin['source']}"
+    return f"genai-prices {genai_prices_version()} bundled snapshot"
 
 
 def _active(history: list[Any], on: dt.date) -> tuple[list[Any], str]:
@@ -101,7 +118,7 @@ def _build(provider: dict[str, Any], model: dict[str, Any], on: dt.date) -> ApiP
         return None
     b_in, b_out = model["batch"] or (None, None)
     urls = ", ".join(provider["urls"])
-    version = genai_prices_version()
+    snapshot = _snapshot()
     return ApiPrice(
         provider=provider["id"],
         provider_name=provider["name"],
@@ -117,8 +134,8 @@ def _build(provider: dict[str, Any], model: dict[str, Any], on: dt.date) -> ApiP
         context_window=model["context_window"],
         deprecated=model["deprecated"],
         scheduled=_scheduled(model["prices"], on),
-        source=f"genai-prices {version} bundled snapshot ({urls or provider['name']})",
-        as_of=since or f"genai-prices {version}",
+        source=f"{snapshot} ({urls or provider['name']})",
+        as_of=since or snapshot.removesuffix(" bundled snapshot"),
     )
 
 
@@ -146,16 +163,26 @@ def providers() -> tuple[str, ...]:
 
 def _matches(model: str) -> list[tuple[int, int]]:
     """Positions ``(provider, model)`` of every catalog model matching ``model``, in order."""
-    indexed = _book()["lookup"].get(model)
+    book = _book()
+    indexed = book["lookup"].get(model)
     if indexed is not None:
         return [(pi, mi) for pi, mi in indexed]
     # A name no model id or exact alias spells: genai-prices' own matchers decide.
-    return [
-        (pi, mi)
+    hits = [
+        (p.id, m.id, pi, mi)
         for pi, p in enumerate(price_book.live_providers())
         for mi, m in enumerate(p.models)
         if m.id == model or m.is_match(model)
     ]
+    if "origin" not in book:  # built from these providers: the positions are the book's
+        return [(pi, mi) for _, _, pi, mi in hits]
+    # A downloaded book orders and holds its own models: place the hits by their ids.
+    at = {
+        (p["id"], m["id"]): (pi, mi)
+        for pi, p in enumerate(book["providers"])
+        for mi, m in enumerate(p["models"])
+    }
+    return [at[(p, m)] for p, m, _, _ in hits if (p, m) in at]
 
 
 @lru_cache(maxsize=1024)

@@ -8,7 +8,7 @@ every alias the providers' matchers name exactly, the models that match it in ca
 version, and falls back to genai-prices itself otherwise, or for a name the book has no entry
 for. Only this module and that fallback import genai-prices.
 
-Rebuild after upgrading genai-prices (about 10 s)::
+Rebuild after upgrading genai-prices (a few seconds)::
 
     python -m llmecon.catalog.price_book
 
@@ -116,17 +116,96 @@ def live_providers() -> list[Any]:
     return list(providers)
 
 
+def providers_from_json(payload: Any) -> list[Any]:
+    """genai-prices ``Provider`` objects from its published JSON (``prices/data.json``: a list
+    of providers), parsed as genai-prices parses it.
+
+    There is no public parser: ``genai_prices.UpdatePrices.fetch()``, the public updater,
+    downloads with its own client and then calls ``genai_prices.types._providers_from_raw``
+    (normalise the price mappings, then validate with pydantic). We call that same function so
+    that a local file and a URL we fetch ourselves are read exactly as the updater reads them.
+    Raises pydantic's ``ValidationError`` on a schema error, ``RuntimeError`` if a genai-prices
+    release renamed the function.
+    """
+    try:
+        from genai_prices.types import _providers_from_raw
+    except ImportError as err:  # pragma: no cover - depends on the genai-prices release
+        raise RuntimeError(
+            f"genai-prices {installed_version()} has no data parser (_providers_from_raw)"
+        ) from err
+    return list(_providers_from_raw(payload))
+
+
 def installed_version() -> str:
     return version("genai-prices")
 
 
-def build_book(index: bool = True) -> dict[str, Any]:
-    """The book from the installed genai-prices; ``index`` adds the name look-up (about 10 s).
+def update_url() -> str:
+    """Where genai-prices' own updater (``genai_prices.UpdatePrices``) fetches its current
+    data: ``llmecon prices update``'s default source (read when called)."""
+    from genai_prices import update_prices
+
+    return update_prices.DEFAULT_UPDATE_URL
+
+
+def _exact_names(clause: Any) -> set[str] | None:
+    """The names a matcher accepts when it is only ``equals`` clauses joined by ``or``
+    (lower-cased, as ``ClauseEquals`` compares), else None (a pattern: test every name)."""
+    from genai_prices import types as gp_types
+
+    if isinstance(clause, gp_types.ClauseEquals):
+        return {clause.equals.lower()}
+    if isinstance(clause, gp_types.ClauseOr):
+        out: set[str] = set()
+        for part in clause.or_:
+            names = _exact_names(part)
+            if names is None:
+                return None
+            out |= names
+        return out
+    return None
+
+
+def _lookup(providers: Sequence[Any]) -> dict[str, list[list[int]]]:
+    """Each model id and exact alias -> ``[provider, model]`` positions of every model that
+    matches it (``m.id == key or m.is_match(key)``), in catalog order.
+
+    Asking every model about every name is 3,000 x 2,300 matcher calls (about 20 s). Nine
+    models in ten match only names they spell out, so those are looked up by name and only
+    the ~300 pattern matchers (prefix, substring, regex) are asked about every name; every
+    candidate is still confirmed by ``is_match``, so the answer is genai-prices' own.
+    """
+    models = {(pi, mi): m for pi, p in enumerate(providers) for mi, m in enumerate(p.models)}
+    keys: set[str] = {m.id for m in models.values()}
+    for m in models.values():
+        _equals(m.match, keys)
+    by_name: dict[str, set[tuple[int, int]]] = {}
+    patterns: set[tuple[int, int]] = set()
+    for at, m in models.items():
+        by_name.setdefault(m.id, set()).add(at)
+        names = _exact_names(m.match)
+        if names is None:
+            patterns.add(at)
+            continue
+        for name in names:
+            by_name.setdefault(name, set()).add(at)
+    lookup: dict[str, list[list[int]]] = {}
+    for key in sorted(keys):
+        candidates = by_name.get(key, set()) | by_name.get(key.lower(), set()) | patterns
+        hits = (at for at in candidates if models[at].id == key or models[at].is_match(key))
+        lookup[key] = [[pi, mi] for pi, mi in sorted(hits)]
+    return lookup
+
+
+def build_book(index: bool = True, providers: Sequence[Any] | None = None) -> dict[str, Any]:
+    """The book from ``providers`` (default: the installed genai-prices' bundled data);
+    ``index`` adds the name look-up (about 2 s for the full catalog).
 
     ``lookup`` maps each model id and exact alias to the ``[provider, model]`` positions of
     every model that matches it (``ModelInfo.is_match``), in catalog order.
     """
-    providers = live_providers()
+    if providers is None:
+        providers = live_providers()
     book: dict[str, Any] = {
         "genai_prices_version": installed_version(),
         "providers": [
@@ -148,17 +227,8 @@ def build_book(index: bool = True) -> dict[str, Any]:
             }
             for p in providers
         ],
-        "lookup": {},
+        "lookup": _lookup(providers) if index else {},
     }
-    if index:
-        flat = [(pi, mi, m) for pi, p in enumerate(providers) for mi, m in enumerate(p.models)]
-        keys: set[str] = {m.id for _, _, m in flat}
-        for _, _, m in flat:
-            _equals(m.match, keys)
-        book["lookup"] = {
-            key: [[pi, mi] for pi, mi, m in flat if m.id == key or m.is_match(key)]
-            for key in sorted(keys)
-        }
     return book
 
 
@@ -168,6 +238,8 @@ def dumps(book: dict[str, Any]) -> str:
     models it prices (see ``loads``)."""
     header = {
         "genai_prices_version": book["genai_prices_version"],
+        # where a downloaded book came from (``llmecon.prices_cache``); absent when shipped
+        **({"origin": book["origin"]} if "origin" in book else {}),
         "providers": [
             {"id": p["id"], "name": p["name"], "urls": p["urls"], "models": len(p["models"])}
             for p in book["providers"]

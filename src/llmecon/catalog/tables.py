@@ -245,8 +245,20 @@ def models() -> tuple[ModelArch, ...]:
 
 @cache
 def _gpu_price_rows() -> tuple[GPUPrice, ...]:
+    """The GPU rental quotes in use: those ``llmecon prices update`` wrote to the user's
+    cache while that file is intact (``llmecon.prices_cache``), else the shipped
+    ``gpu_prices.csv``. Reads files only: runs stay offline."""
+    from llmecon import prices_cache
+
+    cached = prices_cache.cached_gpu_rows()
+    return gpu_prices_from_rows(_rows("gpu_prices.csv") if cached is None else cached)
+
+
+def gpu_prices_from_rows(rows: list[dict[str, str]]) -> tuple[GPUPrice, ...]:
+    """``GPUPrice`` rows from CSV rows with ``gpu_prices.csv``'s columns (a row with no
+    price is left out) [USD/GPU-hour]."""
     out = []
-    for r in _rows("gpu_prices.csv"):
+    for r in rows:
         price = _num(r["usd_per_gpu_hour"])
         if price is None:
             continue

@@ -5,9 +5,11 @@ One module per command group, registered here explicitly:
 * ``init``: ``llmecon init`` (a commented example scenario);
 * ``evaluate``: ``llmecon evaluate`` (price every option, recommend one);
 * ``perf``: ``llmecon perf`` (one replica's throughput and latency);
+* ``calibrate``: ``llmecon calibrate`` (efficiency factors fitted to your own benchmarks);
 * ``catalog``: ``llmecon catalog ...`` (the fact catalogs);
 * ``analysis``: ``llmecon breakeven``, ``sensitivity``, ``simulate``;
 * ``report``: ``llmecon report`` (HTML, Markdown or JSON document);
+* ``prices``: ``llmecon prices update``, ``status`` (newer prices in the user's cache);
 * ``output``: tables, ``--json``/``--csv`` and one-line errors for all of them.
 
 Start-up is kept light: these modules import typer and llmecon's light modules only
@@ -30,7 +32,7 @@ os.environ.setdefault("TYPER_USE_RICH", "0")
 import typer
 from typer.core import TyperGroup
 
-from llmecon.cli import analysis, catalog, evaluate, init, perf, report
+from llmecon.cli import analysis, calibrate, catalog, evaluate, init, perf, prices, report
 from llmecon.cli.output import EXIT_INPUT, error_lines, usage_error_lines
 
 try:  # typer >= 0.22 vendors click
@@ -100,6 +102,9 @@ app = typer.Typer(
 app.command("init")(init.init)
 app.command("evaluate")(evaluate.evaluate_cmd)
 app.command("perf")(perf.perf)
+app.command("calibrate", short_help="Fit efficiency factors to your benchmarks.")(
+    calibrate.calibrate_cmd
+)
 app.add_typer(catalog.app, name="catalog")
 # short lines for the command list (click cuts a docstring's first line at 45 characters)
 app.command("breakeven", short_help="Where two options cost the same.")(analysis.breakeven_cmd)
@@ -110,6 +115,7 @@ app.command("simulate", short_help="Monte Carlo over the uncertainty section.")(
     analysis.simulate_cmd
 )
 app.command("report", short_help="Write a shareable decision report.")(report.report_cmd)
+app.add_typer(prices.app, name="prices")
 
 
 def main() -> None:  # pragma: no cover

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -47,6 +48,14 @@ def perf(
     itl_ms: Annotated[
         float | None, typer.Option("--itl-ms", min=0, help="ITL target (ms).")
     ] = None,
+    calibration: Annotated[
+        Path | None,
+        typer.Option(
+            "--calibration",
+            help="Calibration file from `llmecon calibrate` for this model, GPU, --gpus and "
+            "--precision: its fitted MBU, MFU and step overhead replace the preset's.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Predict throughput and latency of one replica.
@@ -81,6 +90,7 @@ def perf(
         request_rate,
         ttft_ms,
         itl_ms,
+        calibration,
     )
     if as_json:
         print_json(out)
@@ -104,9 +114,11 @@ def predict(
     request_rate: float | None,
     ttft_ms: float | None,
     itl_ms: float | None,
+    calibration: Path | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """A title and the ``perf --json`` dict for one operating point: the given
-    concurrency, request rate or latency targets, else the saturated batch."""
+    concurrency, request rate or latency targets, else the saturated batch; with a
+    ``calibration`` file, at its fitted efficiency factors (``llmecon.calibration``)."""
     from llmecon.catalog import resolve_gpu, resolve_model
     from llmecon.perf import inference as inf
     from llmecon.perf.replica import build_replica
@@ -138,6 +150,22 @@ def predict(
         fail(problems)
     replica, fit = build_replica(m, g, precision, gpus)
     eff = inf.Efficiency()
+    if calibration is not None:
+        from llmecon import calibration as cal
+
+        with friendly_errors():
+            c = cal.load_calibration(calibration)
+            cal.check_setup(
+                c,
+                model=m.name,
+                gpu=g.name,
+                gpus=gpus,
+                precision=precision,
+                where=str(calibration),
+                fix="give the calibration of this setup (llmecon calibrate), or drop --calibration",
+            )
+        # the engine the factors were fitted from supplies the ones a calibration leaves
+        eff = cal.apply(c, inf.ENGINE_PRESETS[c.setup.engine])
     b = float(inf.max_batch(replica, input_tokens, output_tokens, eff)) if fit.fits else 0.0
     title = f"{m.name} on {gpus} x {g.name} ({precision})"
     out: dict[str, Any] = {
@@ -149,6 +177,8 @@ def predict(
         "fit": fit.explain(gpus, g.name),
         "max_batch": int(b),
     }
+    if calibration is not None:
+        out["calibration"] = str(calibration)
     if not fit.fits:
         out.update(
             output_tokens_per_s=0.0,

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -36,6 +37,9 @@ from llmecon.perf import training as tr
 from llmecon.perf.inference import ENGINE_PRESETS, Efficiency
 from llmecon.pillars import deployment as dep
 from llmecon.scenario import Option, Scenario, TrainingSpec
+
+if TYPE_CHECKING:
+    from llmecon.calibration import Calibration
 
 F = NDArray[np.float64]
 
@@ -691,12 +695,23 @@ EFFICIENCY_FIELDS: dict[str, tuple[str, float]] = {
 }
 
 
-def resolve_efficiency(inputs: Inputs, option: Option) -> Efficiency:
-    """The engine preset's efficiency factors, each overridable and sweepable at
-    ``options.<name>.efficiency.<field>``."""
+def resolve_efficiency(
+    inputs: Inputs, option: Option, calibration: Calibration | None = None
+) -> Efficiency:
+    """The engine preset's efficiency factors (or the option's calibration's), each
+    overridable and sweepable at ``options.<name>.efficiency.<field>``."""
     preset = ENGINE_PRESETS[option.engine]
     r = _Reader(inputs, option)
     why = f"engine preset '{option.engine}' (perf.inference.ENGINE_PRESETS, fitted by benchmarks/calibrate.py)"
+    if calibration is not None:
+        from llmecon import calibration as cal
+
+        engine = calibration.setup.engine if option.engine == "default" else option.engine
+        preset = cal.apply(calibration, ENGINE_PRESETS.get(engine, preset))
+        why = (
+            f"{r.p}.calibration {option.calibration} ({calibration.created}, "
+            f"{len(calibration.points)} runs fitted by llmecon calibrate)"
+        )
     values: dict[str, Any] = {}
     shown = []
     for key, (attr, unit) in EFFICIENCY_FIELDS.items():
@@ -905,6 +920,7 @@ def resolve_serving(
     ttft = inputs.get("latency.ttft_ms") / 1000.0 if lat.ttft_ms is not None else np.asarray(np.inf)
     itl = inputs.get("latency.itl_ms") / 1000.0 if lat.itl_ms is not None else np.asarray(np.inf)
     pricing = _gpu_pricing(inputs, option, gpu, reasons)
+    calibrated = _calibration(inputs, option, model, gpu)
     if option.autoscale:
         inputs.note(
             option.name,
@@ -919,8 +935,12 @@ def resolve_serving(
         gpu=gpu,
         precision=option.precision,
         kv_precision=option.kv_precision,
-        tp_candidates=_tp_candidates(option, model, reasons),
-        efficiency=resolve_efficiency(inputs, option),
+        tp_candidates=(
+            (calibrated.setup.gpus,)
+            if calibrated is not None and option.gpus_per_replica is None
+            else _tp_candidates(option, model, reasons)
+        ),
+        efficiency=resolve_efficiency(inputs, option, calibrated),
         ttft_s=np.asarray(ttft),
         itl_s=np.asarray(itl),
         has_slo=has_slo,
@@ -950,6 +970,31 @@ def resolve_serving(
         )
     serving.training = resolve_training(inputs, option, model, gpu, common, reasons)
     return serving
+
+
+def _calibration(inputs: Inputs, option: Option, model: ModelArch, gpu: GPU) -> Calibration | None:
+    """The option's calibration file, checked against its setup (model, GPU, GPUs per
+    replica, precision, engine); the replica then takes the calibrated layout."""
+    if not option.calibration:
+        return None
+    from llmecon import calibration as cal
+
+    p = f"options.{option.name}.calibration"
+    path = Path(option.calibration)
+    if not path.is_absolute():
+        path = inputs.scenario.base_dir() / path
+    found = cal.load_calibration(path, where=p)
+    cal.check_setup(
+        found,
+        model=model.name,
+        gpu=gpu.name,
+        gpus=option.gpus_per_replica or found.setup.gpus,
+        precision=option.precision,
+        engine=None if option.engine == "default" else option.engine,
+        where=f"{p} ({path})",
+        fix=f"calibrate this option's setup with `llmecon calibrate`, or remove {p}",
+    )
+    return found
 
 
 def _prefix_cache(inputs: Inputs, option: Option, common: Common) -> F:
