@@ -10,6 +10,7 @@ the calendar. A keyword argument given as ``None`` leaves that field out (the sc
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,19 @@ EXAMPLES = ROOT / "examples"
 START_DATE = dt.date(2026, 1, 1)
 #: The same, as the first line of a scenario written as YAML text.
 START_YAML = f"start_date: {START_DATE.isoformat()}\n"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_price_cache(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """No test reads a developer's own price cache (``llmecon prices update``): every run
+    starts from the shipped prices."""
+    old = os.environ.get("LLMECON_CACHE_DIR")
+    os.environ["LLMECON_CACHE_DIR"] = str(tmp_path_factory.mktemp("llmecon-cache"))
+    yield
+    if old is None:
+        os.environ.pop("LLMECON_CACHE_DIR", None)
+    else:
+        os.environ["LLMECON_CACHE_DIR"] = old
 
 
 @pytest.fixture
