@@ -102,3 +102,25 @@ def test_a_scenario_meets_its_targets_at_a_percentile() -> None:
         < m.options[0].details["per_replica"]["requests_per_s"]
     )
     assert any(a.startswith("latency targets are met at p99") for a in t.assumptions)
+
+
+def test_perf_meets_targets_at_a_percentile_and_refuses_one_without_targets() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from llmecon.cli import app
+
+    base = [
+        "perf", "--model", "llama-3.1-8b", "--gpu", "H100", "--precision", "fp8",
+        "--input-tokens", "2000", "--output-tokens", "200",
+    ]  # fmt: skip
+    r = CliRunner().invoke(app, [*base, "--ttft-ms", "80", "--percentile", "99", "--json"])
+    out = json.loads(r.output)
+    assert out["mode"] == "slo at p99" and out["slo_met"] is True
+    assert out["ttft_p99_ms"] <= 80.0 + 1e-3
+    r = CliRunner().invoke(app, [*base, "--percentile", "99"])
+    assert r.exit_code == 2
+    assert r.output == (
+        "error: --percentile: applies to latency targets; give --ttft-ms or --itl-ms with it\n"
+    )

@@ -154,4 +154,18 @@ def test_json_shape() -> None:
         "runner_up",
         "p_runner_up_cheapest",
         "p_none_feasible",
+        "close_call",
     }
+
+
+def test_a_winner_cheapest_in_under_70_percent_of_samples_is_a_close_call() -> None:
+    """Two equal APIs whose price swings ±10 % apart: each wins about half the samples."""
+    s = build(
+        [api_option("a"), api_option("b")],
+        uncertainty={
+            "options.b.prices.input_per_mtok": {"dist": "uniform", "low": 0.9, "high": 1.1}
+        },
+    )
+    sim = simulate(s, 400, seed=0)
+    assert sim.close_call
+    assert sim.explain().endswith(": a close call (under 70%), decided by the uncertain inputs")

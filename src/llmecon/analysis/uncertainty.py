@@ -66,6 +66,9 @@ _KEYS: dict[str, tuple[set[str], set[str]]] = {  # required, optional (besides '
 }
 #: Default samples per vectorised engine call (bounds memory: ~40 arrays of chunk x months). [-]
 CHUNK = 5_000
+#: The base case's winner cheapest in fewer samples than this is a close call (issue 11:
+#: "P(cheapest) under about 70 %"; llmecon judgement). [-]
+CLOSE_CALL_P = 0.70
 #: Most samples one simulation takes: its (options, samples) arrays stay in memory. [-]
 MAX_SAMPLES = 1_000_000
 _Z90 = 1.2815515655446004  # standard normal quantile at 0.9
@@ -315,10 +318,20 @@ class Simulation:
             if self.runner_up is not None
             else ""
         )
+        close = (
+            f": a close call (under {CLOSE_CALL_P:.0%}), decided by the uncertain inputs"
+            if self.close_call
+            else ""
+        )
         return (
             f"{self.base_winner} is cheapest in {self.p_base_winner_cheapest:.0%} of "
-            f"{self.samples:,} samples{runner}"
+            f"{self.samples:,} samples{runner}{close}"
         )
+
+    @property
+    def close_call(self) -> bool:
+        """The base case's winner is cheapest in fewer than ``CLOSE_CALL_P`` of the samples."""
+        return self.base_winner is not None and self.p_base_winner_cheapest < CLOSE_CALL_P
 
     def to_dict(self) -> dict[str, Any]:
         def pct(p: Percentiles) -> dict[str, float]:
@@ -346,6 +359,7 @@ class Simulation:
                     "runner_up": self.runner_up,
                     "p_runner_up_cheapest": self.p_runner_up_cheapest,
                     "p_none_feasible": self.p_none_feasible,
+                    "close_call": self.close_call,
                 },
                 "notes": self.notes,
                 "explain": self.explain(),

@@ -48,6 +48,12 @@ def perf(
     itl_ms: Annotated[
         float | None, typer.Option("--itl-ms", min=0, help="ITL target (ms).")
     ] = None,
+    percentile: Annotated[
+        float | None,
+        typer.Option(
+            "--percentile", min=50, max=99.9, help="Meet the targets at this percentile (%)."
+        ),
+    ] = None,
     calibration: Annotated[
         Path | None,
         typer.Option(
@@ -79,6 +85,8 @@ def perf(
                 "--request-rate, --max-throughput, or the targets --ttft-ms/--itl-ms"
             ]
         )
+    if percentile is not None and ttft_ms is None and itl_ms is None:
+        fail(["--percentile: applies to latency targets; give --ttft-ms or --itl-ms with it"])
     title, out = predict(
         model,
         gpu,
@@ -91,6 +99,7 @@ def perf(
         ttft_ms,
         itl_ms,
         calibration,
+        percentile,
     )
     if as_json:
         print_json(out)
@@ -115,6 +124,7 @@ def predict(
     ttft_ms: float | None,
     itl_ms: float | None,
     calibration: Path | None = None,
+    percentile: float | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """A title and the ``perf --json`` dict for one operating point: the given
     concurrency, request rate or latency targets, else the saturated batch; with a
@@ -203,8 +213,9 @@ def predict(
             (ttft_ms or math.inf) / 1e3,
             (itl_ms or math.inf) / 1e3,
             eff,
+            percentile=None if percentile is None else percentile / 100.0,
         )
-        mode = "slo"
+        mode = "slo" if percentile is None else f"slo at p{percentile:g}"
         out["slo_met"] = bool(ok)
     else:
         p = inf.at_max_throughput(replica, input_tokens, output_tokens, eff)
