@@ -8,12 +8,15 @@ Minimises the robust (soft-L1) sum of squared log errors ``log(pred / measured)`
 throughput, TTFT and ITL over the calibration rows of ``benchmarks/data/serving_benchmarks.csv``
 (split rule in ``tests/perf_rows.py``, ``SPLIT_RULE``; TEST rows are never used here) with
 ``scipy.optimize.least_squares``. Fitted, shared by all engines: ``mbu``, ``mfu_decode``,
-``mfu_prefill``, ``allreduce_latency_s``; ``step_overhead_s`` (the default, vLLM) and
-``trtllm_step_overhead_s`` (TensorRT-LLM / NIM: a C++ runtime with a lighter per-step cost
-than vLLM 0.4.2's Python scheduler). Engine-specific: TensorRT-LLM's batch cap ``max_batch``
-(its benchmark tool sizes the batch itself; vLLM's documented default ``max_num_seqs`` = 256
-is kept for every other engine). ``kv_reserve_output`` is not fitted: it is taken from
-``ENGINE_PRESETS`` (1.0 for TensorRT-LLM's ``GUARANTEED_NO_EVICT`` scheduler, 0.5 otherwise).
+``mfu_prefill``, ``allreduce_latency_s``. Per runtime family, the host-side cost of a decode
+step ``t_o + t_seq B``: ``step_overhead_s`` and ``seq_overhead_s`` for Python schedulers
+(vLLM, SGLang, the default), ``trtllm_step_overhead_s`` and ``trtllm_seq_overhead_s`` for
+C++ runtimes (TensorRT-LLM, NIM, LMDeploy's TurboMind). Per GPU vendor: ``amd_bw_factor``
+and ``amd_flop_factor`` (``inf.VENDOR_FACTORS["AMD"]``, on ``mbu`` and on both MFUs).
+Engine-specific: TensorRT-LLM's batch cap ``max_batch`` (its benchmark tool sizes the batch
+itself; vLLM's documented default ``max_num_seqs`` = 256 is kept for every other engine).
+``kv_reserve_output`` is not fitted: it is taken from ``ENGINE_PRESETS`` (1.0 for
+TensorRT-LLM's ``GUARANTEED_NO_EVICT`` scheduler, 0.5 otherwise).
 
 It prints the fitted values and the line to paste into ``Efficiency`` / ``ENGINE_PRESETS``.
 """
@@ -41,6 +44,10 @@ PARAMS: tuple[tuple[str, float, float], ...] = (
     ("step_overhead_s", 1e-4, 2e-2),
     ("allreduce_latency_s", 1e-6, 1e-4),
     ("trtllm_step_overhead_s", 1e-4, 2e-2),
+    ("seq_overhead_s", 1e-7, 2e-3),
+    ("trtllm_seq_overhead_s", 1e-7, 2e-3),
+    ("amd_bw_factor", 0.2, 1.0),
+    ("amd_flop_factor", 0.2, 1.0),
 )
 
 #: TensorRT-LLM batch caps tried (a grid: the cap is an integer and the loss is flat between
@@ -49,30 +56,55 @@ TRTLLM_MAX_BATCH_GRID: tuple[int, ...] = (256, 384, 512, 768, 1024, 1536, 2048)
 
 
 def presets_from(x: np.ndarray, trt_max_batch: int) -> dict[str, inf.Efficiency]:
-    """Engine presets for a parameter vector (order of ``PARAMS``) and TRT-LLM batch cap."""
+    """Engine presets for a parameter vector (order of ``PARAMS``) and TRT-LLM batch cap.
+
+    Two runtime families share their host-side step cost ``t_o + t_seq B``: Python
+    schedulers (vLLM, SGLang, the default) and C++ runtimes (TensorRT-LLM, NIM, LMDeploy's
+    TurboMind)."""
     v = dict(zip((p[0] for p in PARAMS), (float(t) for t in x), strict=True))
     base = inf.Efficiency(
         mbu=v["mbu"],
         mfu_decode=v["mfu_decode"],
         mfu_prefill=v["mfu_prefill"],
         step_overhead_s=v["step_overhead_s"],
+        seq_overhead_s=v["seq_overhead_s"],
         allreduce_latency_s=v["allreduce_latency_s"],
         max_batch=inf.DEFAULT_MAX_BATCH,
     )
+    cpp = {
+        **vars(base),
+        "step_overhead_s": v["trtllm_step_overhead_s"],
+        "seq_overhead_s": v["trtllm_seq_overhead_s"],
+    }
     trt = inf.Efficiency(
         **{
-            **vars(base),
+            **cpp,
             "max_batch": trt_max_batch,
-            "step_overhead_s": v["trtllm_step_overhead_s"],
             "kv_reserve_output": inf.ENGINE_PRESETS["trtllm"].kv_reserve_output,
         }
     )
-    return {"default": base, "vllm": base, "trtllm": trt, "nim": trt}
+    turbomind = inf.Efficiency(**cpp)
+    return {
+        "default": base,
+        "vllm": base,
+        "sglang": base,
+        "trtllm": trt,
+        "nim": trt,
+        "lmdeploy": turbomind,
+    }
+
+
+def vendor_factors_from(x: np.ndarray) -> dict[str, tuple[float, float]]:
+    """``inf.VENDOR_FACTORS`` for a parameter vector (order of ``PARAMS``)."""
+    v = dict(zip((p[0] for p in PARAMS), (float(t) for t in x), strict=True))
+    return {"AMD": (v["amd_bw_factor"], v["amd_flop_factor"])}
 
 
 def residuals(z: np.ndarray, rows: Rows, mask: np.ndarray, trt_max_batch: int) -> np.ndarray:
     """Log errors of all metrics on the masked rows (z = log of the parameters)."""
-    pred = predict(rows, row_efficiency(rows, presets_from(np.exp(z), trt_max_batch)))
+    x = np.exp(z)
+    eff = row_efficiency(rows, presets_from(x, trt_max_batch), vendor_factors_from(x))
+    pred = predict(rows, eff)
     out = []
     for m in METRICS:
         meas = rows.measured[m][mask]
@@ -86,8 +118,8 @@ def residuals(z: np.ndarray, rows: Rows, mask: np.ndarray, trt_max_batch: int) -
 
 #: Starting points (order of ``PARAMS``); two guard against the kinks of max() in the roofline.
 STARTS: tuple[tuple[float, ...], ...] = (
-    (0.75, 0.45, 0.55, 4e-3, 1e-5, 2e-3),
-    (0.65, 0.6, 0.4, 2e-3, 3e-5, 1e-3),
+    (0.75, 0.45, 0.55, 4e-3, 1e-5, 2e-3, 2e-5, 2e-6, 0.7, 0.7),
+    (0.65, 0.6, 0.4, 2e-3, 3e-5, 1e-3, 5e-6, 1e-6, 0.9, 0.9),
 )
 
 
@@ -110,6 +142,10 @@ class Fit:
     def presets(self) -> dict[str, inf.Efficiency]:
         """Engine presets with these values (``presets_from``)."""
         return presets_from(np.asarray(self.x), self.trt_max_batch)
+
+    def vendor_factors(self) -> dict[str, tuple[float, float]]:
+        """Vendor factors with these values (``vendor_factors_from``)."""
+        return vendor_factors_from(np.asarray(self.x))
 
 
 def fit_mask(
@@ -177,8 +213,12 @@ def main() -> None:
         f"mfu_prefill={values['mfu_prefill']:.2f}, "
         f"step_overhead_s={values['step_overhead_s']:.2g}, "
         f"allreduce_latency_s={values['allreduce_latency_s']:.2g}; "
-        f"trtllm step_overhead_s={values['trtllm_step_overhead_s']:.2g}, "
-        f"max_batch={round(values['trtllm_max_batch'])}"
+        f"seq_overhead_s={values['seq_overhead_s']:.2g}; "
+        f"C++ runtimes (trtllm, nim, lmdeploy) step_overhead_s="
+        f"{values['trtllm_step_overhead_s']:.2g}, "
+        f"seq_overhead_s={values['trtllm_seq_overhead_s']:.2g}; "
+        f"trtllm max_batch={round(values['trtllm_max_batch'])}; "
+        f"VENDOR_FACTORS AMD=({values['amd_bw_factor']:.2f}, {values['amd_flop_factor']:.2f})"
     )
 
 

@@ -121,7 +121,7 @@ def loso(rows: Rows, jobs: int) -> tuple[dict[str, F], dict[str, Fit]]:
     out = {m: np.full(len(rows), np.nan) for m in METRICS}
     for group, result in fits.items():
         held = rows.source == group
-        pred = predict(rows, row_efficiency(rows, result.presets()))
+        pred = predict(rows, row_efficiency(rows, result.presets(), result.vendor_factors()))
         for m in METRICS:
             out[m] = np.where(held, pred[m], out[m])
     return out, fits
@@ -219,7 +219,7 @@ def source_table(rows: Rows, errs: Mapping[str, F], fits: Mapping[str, Fit]) -> 
     head = (
         f"{'source':<40s} {'rows':>4s} | "
         + " | ".join(f"{SHORT[m] + ' n':>6s} {'MdAPE':>7s} {'bias':>7s}" for m in METRICS)
-        + " | fold fit: mbu mfu_d mfu_p step_ms trt_step_ms trt_B"
+        + " | fold fit: mbu mfu_d mfu_p step_ms seq_us cpp_step_ms cpp_seq_us trt_B amd_bw amd_fl"
     )
     print(head)
     print("-" * len(head))
@@ -234,8 +234,9 @@ def source_table(rows: Rows, errs: Mapping[str, F], fits: Mapping[str, Fit]) -> 
         v = fits[group].values()
         fit_txt = (
             f"{v['mbu']:.2f} {v['mfu_decode']:.2f} {v['mfu_prefill']:.2f} "
-            f"{1e3 * v['step_overhead_s']:.1f} {1e3 * v['trtllm_step_overhead_s']:.2f} "
-            f"{int(v['trtllm_max_batch'])}"
+            f"{1e3 * v['step_overhead_s']:.1f} {1e6 * v['seq_overhead_s']:.0f} "
+            f"{1e3 * v['trtllm_step_overhead_s']:.2f} {1e6 * v['trtllm_seq_overhead_s']:.0f} "
+            f"{int(v['trtllm_max_batch'])} {v['amd_bw_factor']:.2f} {v['amd_flop_factor']:.2f}"
         )
         print(
             f"{short_source(group):<40s} {int(sel.sum()):>4d} | "

@@ -214,19 +214,38 @@ def load_rows(path: Path = BENCHMARKS_CSV) -> Rows:
     )
 
 
-def row_efficiency(rows: Rows, presets: Mapping[str, inf.Efficiency]) -> inf.Efficiency:
-    """One ``Efficiency`` with array fields: each row gets its engine's preset (the default
-    ``presets["default"]`` for engines without one); static-batch rows run exactly their
-    stated batch (``max_batch`` = their concurrency)."""
+#: The ``ENGINE_PRESETS`` key of the rows' engine names that are not preset names: the MLPerf
+#: NVIDIA submissions run TensorRT-LLM; AMD's MLPerf v4.1 submission runs vLLM (ROCm).
+PRESET_OF_ENGINE: dict[str, str] = {"mlperf-nvidia": "trtllm", "mlperf-amd": "vllm"}
+
+
+def preset_name(engine: str) -> str:
+    """The ``ENGINE_PRESETS`` key a row's ``engine`` cell maps to (``PRESET_OF_ENGINE``)."""
+    return PRESET_OF_ENGINE.get(engine, engine)
+
+
+def row_efficiency(
+    rows: Rows,
+    presets: Mapping[str, inf.Efficiency],
+    vendor_factors: Mapping[str, tuple[float, float]] | None = None,
+) -> inf.Efficiency:
+    """One ``Efficiency`` with array fields: each row gets its engine's preset
+    (``preset_name``; the default ``presets["default"]`` for engines without one), scaled by
+    its GPU vendor's factors (``inf.for_vendor``; ``inf.VENDOR_FACTORS`` unless
+    ``vendor_factors``); static-batch rows run exactly their stated batch (``max_batch`` =
+    their concurrency)."""
     base = presets["default"]
     names = [f.name for f in dataclasses.fields(inf.Efficiency)]
     cols: dict[str, F] = {}
     for name in names:
         cols[name] = np.array(
-            [float(getattr(presets.get(str(e), base), name)) for e in rows.engine]
+            [float(getattr(presets.get(preset_name(str(e)), base), name)) for e in rows.engine]
         )
     cols["max_batch"] = np.where(rows.static_batch, rows.concurrency, cols["max_batch"])
-    return inf.Efficiency(**cols)
+    eff = inf.Efficiency(**cols)
+    if len(rows.vendor) != len(rows):
+        return eff
+    return inf.for_vendor(eff, rows.vendor, vendor_factors)
 
 
 def predict(rows: Rows, eff: inf.Efficiency) -> dict[str, F]:

@@ -90,6 +90,48 @@ def test_decode_step_tensor_parallel_divides_and_adds_allreduce() -> None:
     assert float(step) == pytest.approx(t_mem + 0.005 + t_ar, rel=1e-12)
 
 
+def test_decode_step_per_sequence_overhead_by_hand() -> None:
+    # t = max(...) + t_o + t_seq * B: B = 8, t_seq = 50 us adds 0.4 ms to the step
+    seq = replace(E, seq_overhead_s=5e-5)
+    t_mem = 17.048576e9 / 2.4e12
+    step, _ = decode_step_time(R, 8, 1000, seq)
+    assert float(step) == pytest.approx(t_mem + 0.005 + 8 * 5e-5, rel=1e-12)
+    # the default is 0: the step is unchanged bit for bit
+    assert Efficiency().seq_overhead_s == 0.0
+    np.testing.assert_array_equal(
+        decode_step_time(R, [1.0, 64.0], 1000, replace(E, seq_overhead_s=0.0))[0],
+        decode_step_time(R, [1.0, 64.0], 1000, E)[0],
+    )
+
+
+def test_at_slo_itl_bound_exact_with_per_sequence_overhead() -> None:
+    # the closed-form ITL bound adds t_seq to the slope in B, and stays exact
+    seq = replace(E, seq_overhead_s=1e-4)
+    tp2 = replace(R, num_gpus=2)
+    for rep in (R, tp2):
+        i, o, itl_t = 2000, 200, 0.03
+        p, ok = at_slo(rep, i, o, np.inf, itl_t, seq)
+        assert bool(ok)
+        c_star = float(p.concurrency)
+        assert 1.0 < c_star < 256.0
+        assert float(at_concurrency(rep, c_star, i, o, seq).itl_s) <= itl_t * (1 + 1e-12)
+        assert float(at_concurrency(rep, c_star * (1 + 1e-6), i, o, seq).itl_s) > itl_t
+        # a per-sequence cost admits fewer sequences than none
+        assert c_star < float(at_slo(rep, i, o, np.inf, itl_t, E)[0].concurrency)
+
+
+def test_for_vendor_scales_bandwidth_and_flops() -> None:
+    from llmecon.perf.inference import VENDOR_FACTORS, for_vendor
+
+    eff = for_vendor(E, np.array(["NVIDIA", "AMD"]), {"AMD": (0.5, 0.8)})
+    np.testing.assert_allclose(eff.mbu, [0.8, 0.4])
+    np.testing.assert_allclose(eff.mfu_decode, [0.5, 0.4])
+    np.testing.assert_allclose(eff.mfu_prefill, [0.6, 0.48])
+    assert for_vendor(E, "NVIDIA") is E  # no factors: the same object
+    for b, f in VENDOR_FACTORS.values():
+        assert 0.0 < b <= 1.0 and 0.0 < f <= 1.0
+
+
 def test_prefill_time_by_hand() -> None:
     # I = 2000: flops = 2 N I + 2 L d I^2 = 3.2e13 + 2*32*4096*4e6 = 3.2e13 + 1.048576e12
     # t_comp = 3.3048576e13 / (1e15 * 0.6) = 0.05508096 s; t_mem = 16e9 / 2.4e12 = 6.67e-3 s

@@ -55,6 +55,7 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Final
 
@@ -147,6 +148,12 @@ class Efficiency:
     mfu_decode : share of peak FLOP/s achieved by decode matmuls. [-]
     mfu_prefill : share of peak FLOP/s achieved by prefill. [-]
     step_overhead_s : fixed per-step cost (scheduling, kernel launches, sampling). [s]
+    seq_overhead_s : per-sequence cost of one step, paid once for each of the ``B``
+        sequences in the batch: the host-side work that grows with the batch (a Python
+        scheduler building each sequence's block table and metadata, per-sequence sampling and
+        detokenisation, output processing). The decode step is ``t_o + t_seq B`` plus the
+        roofline. Default 0 (no per-sequence term); ``ENGINE_PRESETS`` sets it per engine
+        family. [s]
     allreduce_latency_s : fixed latency of one all-reduce across the TP group. [s]
     network_latency_s : extra latency of each ring step that crosses the network when the
         TP group spans nodes; a ring all-reduce over n nodes has ``2 (n - 1)`` of them [10].
@@ -174,12 +181,18 @@ class Efficiency:
     ``ENGINE_PRESETS`` holds the engine-specific values (TensorRT-LLM's C++ runtime: its own
     fitted ``step_overhead_s`` and batch cap, ``kv_reserve_output`` = 1).
     ``max_batch`` stays vLLM's documented default ``max_num_seqs`` = 256.
+    ``seq_overhead_s`` defaults to 0 (the presets do not set it yet): ``benchmarks/calibrate.py``
+    now fits it per runtime family with the AMD factors of ``VENDOR_FACTORS``, and the values
+    it fits (2026-11-30: Python schedulers 0.26 ms per sequence with ``step_overhead_s`` =
+    4.2 ms, C++ runtimes 11 us with 0.75 ms; ``benchmarks/README.md``) are not shipped until
+    the golden outputs that depend on the vLLM preset are regenerated.
     """
 
     mbu: ArrayLike = 0.74
     mfu_decode: ArrayLike = 0.59
     mfu_prefill: ArrayLike = 0.53
     step_overhead_s: ArrayLike = 0.0058
+    seq_overhead_s: ArrayLike = 0.0
     allreduce_latency_s: ArrayLike = 29e-6
     max_batch: ArrayLike = DEFAULT_MAX_BATCH
     kv_reserve_output: ArrayLike = 0.5
@@ -193,19 +206,67 @@ _TRTLLM: Final[Efficiency] = Efficiency(
     step_overhead_s=0.00099, max_batch=384, kv_reserve_output=1.0
 )
 
+#: LMDeploy's TurboMind: a C++ runtime like TensorRT-LLM's (the same fitted per-step cost),
+#: with the admit-while-it-fits scheduling and batch cap of the default.
+_TURBOMIND: Final[Efficiency] = Efficiency(step_overhead_s=0.00099)
+
 #: Per-engine presets. Engines differ in how many sequences they batch by default (vLLM's
 #: ``max_num_seqs`` = 256 [3]; TensorRT-LLM's ``trtllm-bench`` sizes the batch itself, fitted
 #: as 384), in how much KV cache they hold per sequence (``kv_reserve_output``) and in the
-#: fixed cost of one engine step: TensorRT-LLM's C++ runtime (0.99 ms fitted) against vLLM
-#: 0.4.2's Python scheduler (5.8 ms, the default). The bandwidth/FLOP efficiencies are shared
-#: (fitted on all engines). SGLang has no calibration rows and uses the default.
+#: host-side cost of one engine step, ``t_o + t_seq B`` (``step_overhead_s``,
+#: ``seq_overhead_s``) per runtime family: C++ runtimes (TensorRT-LLM 0.99 ms fitted, NIM's
+#: TensorRT-LLM engine, LMDeploy's TurboMind) against Python schedulers (vLLM 0.4.2, 5.8 ms,
+#: the default; SGLang). ``seq_overhead_s`` is 0 in every preset until the refit of
+#: ``benchmarks/calibrate.py`` is shipped (see ``Efficiency``). The bandwidth/FLOP
+#: efficiencies are shared (fitted on all engines); a GPU vendor's own factors are in
+#: ``VENDOR_FACTORS``.
 ENGINE_PRESETS: Final[dict[str, Efficiency]] = {
     "default": Efficiency(),
     "vllm": Efficiency(),
     "sglang": Efficiency(),
     "trtllm": _TRTLLM,
     "nim": _TRTLLM,  # NIM serves this model with a TensorRT-LLM engine
+    "lmdeploy": _TURBOMIND,
 }
+
+#: Factors on the achieved HBM bandwidth (``mbu``) and FLOP/s (``mfu_decode``,
+#: ``mfu_prefill``) by GPU vendor (``catalog`` ``GPU.vendor``), relative to the NVIDIA-fitted
+#: ``Efficiency``: ``(bandwidth factor, FLOP factor)``. Vendors not listed: 1. Empty until
+#: the refit is shipped: ``benchmarks/calibrate.py`` fits AMD's on the MI300X rows (vLLM ROCm
+#: 0.6 2024, MLPerf v4.1 AMD) jointly with ``seq_overhead_s``: MI300X under the 2024 ROCm
+#: stack reaches 0.60 of the bandwidth fraction and 0.42 of the FLOP fraction that the NVIDIA
+#: rows reach (2026-11-30). They are fitted, not measured hardware figures:
+#: they lump the HBM bandwidth MI300X achieves below its 5.3 TB/s peak (its eight HBM stacks
+#: sit behind four I/O dies and the Infinity Fabric; Chips and Cheese, "Testing AMD's Giant
+#: MI300X", 2024) with the maturity of 2024 ROCm kernels (vLLM's ROCm paged attention,
+#: hipBLASLt GEMMs). ``engine.resolve`` does not apply them yet: pass an efficiency through
+#: ``for_vendor`` to use them.
+VENDOR_FACTORS: Final[dict[str, tuple[float, float]]] = {}
+
+
+def for_vendor(
+    eff: Efficiency,
+    vendor: ArrayLike,
+    factors: Mapping[str, tuple[float, float]] | None = None,
+) -> Efficiency:
+    """``eff`` with its bandwidth and FLOP fractions scaled by the GPU vendor's factors
+    (``VENDOR_FACTORS`` unless ``factors``); ``vendor`` may be an array of names (per row)."""
+    table = VENDOR_FACTORS if factors is None else factors
+    v = np.asarray(vendor)
+    bw = np.ones(v.shape)
+    fl = np.ones(v.shape)
+    for name, (b, f) in table.items():
+        hit = v == name
+        bw = np.where(hit, b, bw)
+        fl = np.where(hit, f, fl)
+    if not np.any(bw != 1.0) and not np.any(fl != 1.0):
+        return eff
+    return replace(
+        eff,
+        mbu=_f(eff.mbu) * bw,
+        mfu_decode=_f(eff.mfu_decode) * fl,
+        mfu_prefill=_f(eff.mfu_prefill) * fl,
+    )
 
 
 @dataclass(frozen=True)
@@ -405,7 +466,9 @@ def decode_step_time(
     Bytes read: dense weights + touched experts + KV cache,
     ``M = (W - W_e) + W_e * touched(B)/E + B * c * kv``.
     FLOPs: ``C = 2 * N_active * B + 4 * B * c * L * d_attn`` [1], [5].
-    ``t = max(M / (G * bw * MBU), C / (G * peak * MFU)) + t_overhead + t_allreduce`` [2].
+    ``t = max(M / (G * bw * MBU), C / (G * peak * MFU)) + t_o + t_seq * B + t_allreduce``
+    [2]: ``t_o`` the fixed per-step cost, ``t_seq`` the per-sequence one
+    (``Efficiency.seq_overhead_s``).
     """
     b = np.maximum(_f(batch), 1e-9)
     c = _f(context)
@@ -425,7 +488,12 @@ def decode_step_time(
     )
     t_mem = bytes_read / (g * _f(replica.mem_bandwidth) * _f(eff.mbu))
     t_comp = flops / (g * _f(replica.peak_flops) * _f(eff.mfu_decode))
-    step = np.maximum(t_mem, t_comp) + _f(eff.step_overhead_s) + allreduce_time(replica, b, eff)
+    step = (
+        np.maximum(t_mem, t_comp)
+        + _f(eff.step_overhead_s)
+        + _f(eff.seq_overhead_s) * b
+        + allreduce_time(replica, b, eff)
+    )
     return step, t_mem >= t_comp
 
 
@@ -671,10 +739,10 @@ def _itl_limit(
     MoE, whose expert reads are not linear in the batch).
 
     With ``b`` sequences ITL is ``b t_pc / O + t_d(b)`` and ``t_d`` is the larger of two
-    lines in ``b`` (bytes ``m0 + m1 b``, FLOPs ``k1 b``) plus overhead and the all-reduce
-    ``r0 + r1 b`` (``decode_step_time``), so ``ITL <= T`` holds exactly when both lines do:
-    ``b <= (T - t_o - r0 - m0) / (m1 + r1 + t_pc/O)`` and ``b <= (T - t_o - r0) / (k1 + r1 +
-    t_pc/O)``. [sequences]
+    lines in ``b`` (bytes ``m0 + m1 b``, FLOPs ``k1 b``) plus the overheads ``t_o + t_seq b``
+    and the all-reduce ``r0 + r1 b`` (``decode_step_time``), so ``ITL <= T`` holds exactly
+    when both lines do: ``b <= (T - t_o - r0 - m0) / (m1 + r1 + t_seq + t_pc/O)`` and
+    ``b <= (T - t_o - r0) / (k1 + r1 + t_seq + t_pc/O)``. [sequences]
     """
     we = _f(replica.expert_weight_bytes)
     if not (we.ndim == 0 and float(we) == 0.0):
@@ -692,7 +760,7 @@ def _itl_limit(
     r0 = layers2 * lat
     r1 = layers2 * 2.0 * (g - 1.0) / g * _f(replica.hidden_size) * _f(replica.activation_bytes) / bw
     room = _f(itl_target) - _f(eff.step_overhead_s) - r0
-    slope = r1 + t_pc / o
+    slope = r1 + _f(eff.seq_overhead_s) + t_pc / o
     with np.errstate(divide="ignore", invalid="ignore"):
         by_bytes = (room - m0) / (m1 + slope)
         by_flops = room / (k1 + slope)
