@@ -159,7 +159,7 @@ def predict(
     if problems:
         fail(problems)
     replica, fit = build_replica(m, g, precision, gpus)
-    eff = inf.Efficiency()
+    eff = inf.for_vendor(inf.Efficiency(), g.vendor)
     if calibration is not None:
         from llmecon import calibration as cal
 

@@ -34,7 +34,7 @@ from llmecon.engine.inputs import Inputs, memo_key
 from llmecon.errors import CatalogError
 from llmecon.perf import capacity as cap
 from llmecon.perf import training as tr
-from llmecon.perf.inference import ENGINE_PRESETS, Efficiency
+from llmecon.perf.inference import ENGINE_PRESETS, Efficiency, for_vendor
 from llmecon.pillars import deployment as dep
 from llmecon.scenario import Option, Scenario, TrainingSpec
 
@@ -696,11 +696,12 @@ EFFICIENCY_FIELDS: dict[str, tuple[str, float]] = {
 
 
 def resolve_efficiency(
-    inputs: Inputs, option: Option, calibration: Calibration | None = None
+    inputs: Inputs, option: Option, calibration: Calibration | None = None, vendor: str = ""
 ) -> Efficiency:
-    """The engine preset's efficiency factors (or the option's calibration's), each
-    overridable and sweepable at ``options.<name>.efficiency.<field>``."""
-    preset = ENGINE_PRESETS[option.engine]
+    """The engine preset's efficiency factors for the GPU's vendor (``VENDOR_FACTORS``), or
+    the option's calibration's, each overridable and sweepable at
+    ``options.<name>.efficiency.<field>``."""
+    preset = for_vendor(ENGINE_PRESETS[option.engine], vendor)
     r = _Reader(inputs, option)
     why = f"engine preset '{option.engine}' (perf.inference.ENGINE_PRESETS, fitted by benchmarks/calibrate.py)"
     if calibration is not None:
@@ -940,7 +941,7 @@ def resolve_serving(
             if calibrated is not None and option.gpus_per_replica is None
             else _tp_candidates(option, model, reasons)
         ),
-        efficiency=resolve_efficiency(inputs, option, calibrated),
+        efficiency=resolve_efficiency(inputs, option, calibrated, gpu.vendor),
         ttft_s=np.asarray(ttft),
         itl_s=np.asarray(itl),
         has_slo=has_slo,

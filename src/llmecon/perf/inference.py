@@ -172,28 +172,24 @@ class Efficiency:
         (``tensorrt_llm/bench/build/tuning.py``, ``calc_engine_setting``). [-]
 
     Defaults were fitted by ``benchmarks/calibrate.py`` (robust least squares on log errors
-    of throughput, TTFT and ITL) on the 49 calibration rows of
-    ``benchmarks/data/serving_benchmarks.csv`` (TensorRT-LLM, vLLM, NIM; H100, H200, A100,
-    L40S; TP 1-8; bf16/fp16/fp8/int8/int4); the 25 hold-out rows and the figures are in
-    ``benchmarks/README.md``. The shared defaults are the vLLM-like values (the vLLM rows
-    are vLLM 0.4.2, Python scheduler, so ``step_overhead_s`` = 5.8 ms); refitted 2026-11-27
-    after the TTFT model counted the decode work of the step that runs the prefill;
-    ``ENGINE_PRESETS`` holds the engine-specific values (TensorRT-LLM's C++ runtime: its own
-    fitted ``step_overhead_s`` and batch cap, ``kv_reserve_output`` = 1).
+    of throughput, TTFT and ITL) on the 125 calibration rows of
+    ``benchmarks/data/serving_benchmarks.csv`` (TensorRT-LLM, vLLM, NIM, LMDeploy; H100,
+    H200, A100, A10G, L40S, MI300X; TP 1-8; bf16/fp16/fp8/int8/int4), 2026-11-30; the 63
+    hold-out rows, the leave-one-source-out figures and the per-category errors are in
+    ``benchmarks/README.md``. The shared defaults are the Python-scheduler values (vLLM,
+    SGLang): ``t_o`` = 4.2 ms and ``t_seq`` = 0.26 ms per sequence; ``ENGINE_PRESETS`` holds
+    the C++ runtimes' (TensorRT-LLM, NIM, LMDeploy: 0.75 ms and 11 us, TensorRT-LLM's batch
+    cap 768 and ``kv_reserve_output`` = 1). ``mfu_decode`` sits at its fitting bound (0.9):
+    decode is memory-bound on nearly every row, so the data barely constrain it.
     ``max_batch`` stays vLLM's documented default ``max_num_seqs`` = 256.
-    ``seq_overhead_s`` defaults to 0 (the presets do not set it yet): ``benchmarks/calibrate.py``
-    now fits it per runtime family with the AMD factors of ``VENDOR_FACTORS``, and the values
-    it fits (2026-11-30: Python schedulers 0.26 ms per sequence with ``step_overhead_s`` =
-    4.2 ms, C++ runtimes 11 us with 0.75 ms; ``benchmarks/README.md``) are not shipped until
-    the golden outputs that depend on the vLLM preset are regenerated.
     """
 
-    mbu: ArrayLike = 0.74
-    mfu_decode: ArrayLike = 0.59
-    mfu_prefill: ArrayLike = 0.53
-    step_overhead_s: ArrayLike = 0.0058
-    seq_overhead_s: ArrayLike = 0.0
-    allreduce_latency_s: ArrayLike = 29e-6
+    mbu: ArrayLike = 0.81
+    mfu_decode: ArrayLike = 0.90
+    mfu_prefill: ArrayLike = 0.57
+    step_overhead_s: ArrayLike = 0.0042
+    seq_overhead_s: ArrayLike = 0.00026
+    allreduce_latency_s: ArrayLike = 46e-6
     max_batch: ArrayLike = DEFAULT_MAX_BATCH
     kv_reserve_output: ArrayLike = 0.5
     network_latency_s: ArrayLike = DEFAULT_NETWORK_LATENCY_S
@@ -203,23 +199,22 @@ class Efficiency:
 #: TensorRT-LLM's engine-specific values (fitted by ``benchmarks/calibrate.py``, except
 #: ``kv_reserve_output``, which is its scheduler's documented behaviour).
 _TRTLLM: Final[Efficiency] = Efficiency(
-    step_overhead_s=0.00099, max_batch=384, kv_reserve_output=1.0
+    step_overhead_s=0.00075, seq_overhead_s=11e-6, max_batch=768, kv_reserve_output=1.0
 )
 
 #: LMDeploy's TurboMind: a C++ runtime like TensorRT-LLM's (the same fitted per-step cost),
 #: with the admit-while-it-fits scheduling and batch cap of the default.
-_TURBOMIND: Final[Efficiency] = Efficiency(step_overhead_s=0.00099)
+_TURBOMIND: Final[Efficiency] = Efficiency(step_overhead_s=0.00075, seq_overhead_s=11e-6)
 
 #: Per-engine presets. Engines differ in how many sequences they batch by default (vLLM's
 #: ``max_num_seqs`` = 256 [3]; TensorRT-LLM's ``trtllm-bench`` sizes the batch itself, fitted
-#: as 384), in how much KV cache they hold per sequence (``kv_reserve_output``) and in the
+#: as 768), in how much KV cache they hold per sequence (``kv_reserve_output``) and in the
 #: host-side cost of one engine step, ``t_o + t_seq B`` (``step_overhead_s``,
-#: ``seq_overhead_s``) per runtime family: C++ runtimes (TensorRT-LLM 0.99 ms fitted, NIM's
-#: TensorRT-LLM engine, LMDeploy's TurboMind) against Python schedulers (vLLM 0.4.2, 5.8 ms,
-#: the default; SGLang). ``seq_overhead_s`` is 0 in every preset until the refit of
-#: ``benchmarks/calibrate.py`` is shipped (see ``Efficiency``). The bandwidth/FLOP
-#: efficiencies are shared (fitted on all engines); a GPU vendor's own factors are in
-#: ``VENDOR_FACTORS``.
+#: ``seq_overhead_s``) per runtime family: C++ runtimes (TensorRT-LLM, NIM's TensorRT-LLM
+#: engine, LMDeploy's TurboMind: 0.75 ms + 11 us per sequence, fitted) against Python
+#: schedulers (vLLM, SGLang, the default: 4.2 ms + 0.26 ms per sequence). The
+#: bandwidth/FLOP efficiencies are shared (fitted on all engines); a GPU vendor's own
+#: factors are in ``VENDOR_FACTORS``.
 ENGINE_PRESETS: Final[dict[str, Efficiency]] = {
     "default": Efficiency(),
     "vllm": Efficiency(),
@@ -231,17 +226,17 @@ ENGINE_PRESETS: Final[dict[str, Efficiency]] = {
 
 #: Factors on the achieved HBM bandwidth (``mbu``) and FLOP/s (``mfu_decode``,
 #: ``mfu_prefill``) by GPU vendor (``catalog`` ``GPU.vendor``), relative to the NVIDIA-fitted
-#: ``Efficiency``: ``(bandwidth factor, FLOP factor)``. Vendors not listed: 1. Empty until
-#: the refit is shipped: ``benchmarks/calibrate.py`` fits AMD's on the MI300X rows (vLLM ROCm
+#: ``Efficiency``: ``(bandwidth factor, FLOP factor)``. Vendors not listed: 1.
+#: ``benchmarks/calibrate.py`` fits AMD's on the MI300X rows (vLLM ROCm
 #: 0.6 2024, MLPerf v4.1 AMD) jointly with ``seq_overhead_s``: MI300X under the 2024 ROCm
 #: stack reaches 0.60 of the bandwidth fraction and 0.42 of the FLOP fraction that the NVIDIA
 #: rows reach (2026-11-30). They are fitted, not measured hardware figures:
 #: they lump the HBM bandwidth MI300X achieves below its 5.3 TB/s peak (its eight HBM stacks
 #: sit behind four I/O dies and the Infinity Fabric; Chips and Cheese, "Testing AMD's Giant
 #: MI300X", 2024) with the maturity of 2024 ROCm kernels (vLLM's ROCm paged attention,
-#: hipBLASLt GEMMs). ``engine.resolve`` does not apply them yet: pass an efficiency through
-#: ``for_vendor`` to use them.
-VENDOR_FACTORS: Final[dict[str, tuple[float, float]]] = {}
+#: hipBLASLt GEMMs). The engine and ``perf`` apply them to the presets (``for_vendor``), not
+#: to the user's own efficiency values or calibrations.
+VENDOR_FACTORS: Final[dict[str, tuple[float, float]]] = {"AMD": (0.60, 0.42)}
 
 
 def for_vendor(
