@@ -327,3 +327,28 @@ def test_one_option_s_swept_staffing_prices_beside_an_unswept_one() -> None:
     salary = float(b.details["ops_staff_usd"][1]) / 36 / 0.05 * 12
     assert float(b.total_usd[1] - b.total_usd[0]) == pytest.approx(0.05 * salary / 12 * 36)
     assert float(b.details["ops_staff_usd"][0]) == 0.0
+
+
+def test_evaluate_lists_a_close_call_s_deciders(tmp_path: object) -> None:
+    """The CLI prints each decider under the close-call reason, and --format json carries
+    them; each line is ``analysis.close_call.line_of`` of its JSON entry."""
+    import json
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from llmecon.analysis.close_call import line_of
+    from llmecon.cli import app
+    from llmecon.scenario import dump_scenario
+
+    a = api_option("a", 1.0, 5.0)
+    b = api_option("b", 1.0, 5.0, engineering_weeks=0.4)
+    b["prices"]["input_per_mtok"] = 0.98
+    path = Path(str(tmp_path)) / "s.yaml"
+    path.write_text(dump_scenario(build([a, b], organisation=ZERO_ORG)), encoding="utf-8")
+    data = json.loads(CliRunner().invoke(app, ["evaluate", str(path), "-f", "json"]).output)
+    found = data["recommendation"]["deciders"]
+    assert data["recommendation"]["close_call"] is True and found
+    table = CliRunner().invoke(app, ["evaluate", str(path)]).output
+    for d in found:
+        assert f"    - {line_of(d)}\n" in table

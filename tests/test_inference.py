@@ -426,18 +426,17 @@ def test_at_slo_vectorised_over_targets() -> None:
 
 # --------------------------------------------------------------------------- properties
 
-_shape = st.fixed_dictionaries(
-    {
-        "params_b": st.floats(0.5, 80.0),
-        "layers": st.integers(8, 96),
-        "hidden": st.sampled_from([1024, 2048, 4096, 8192]),
-        "kv_heads": st.sampled_from([1, 4, 8]),
-        "kv_capacity": st.floats(2e4, 2e6),
-        "gpus": st.sampled_from([1, 2, 4, 8]),
-        "peak": st.floats(1e14, 2e15),
-        "bw": st.floats(3e11, 8e12),
-    }
-)
+_shape_fields = {
+    "params_b": st.floats(0.5, 80.0),
+    "layers": st.integers(8, 96),
+    "hidden": st.sampled_from([1024, 2048, 4096, 8192]),
+    "kv_heads": st.sampled_from([1, 4, 8]),
+    "kv_capacity": st.floats(2e4, 2e6),
+    "gpus": st.sampled_from([1, 2, 4, 8]),
+    "peak": st.floats(1e14, 2e15),
+    "bw": st.floats(3e11, 8e12),
+}
+_shape = st.fixed_dictionaries(_shape_fields)
 
 
 def _replica(s: dict[str, float]) -> Replica:

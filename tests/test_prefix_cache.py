@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from llmecon.catalog import fact, resolve_gpu, resolve_model
 from llmecon.perf.inference import (
     Efficiency,
-    Replica,
     ServingPoint,
     at_concurrency,
     at_max_throughput,
@@ -23,8 +22,10 @@ from llmecon.perf.inference import (
 )
 from llmecon.perf.replica import build_replica
 
-# The dense 8B-class replica of test_inference (1 PFLOP/s, 3 TB/s), numbers for hand arithmetic.
-from tests.test_inference import E, R
+# The dense 8B-class replica of test_inference (1 PFLOP/s, 3 TB/s), numbers for hand
+# arithmetic, and its random replica shapes.
+from tests.test_inference import E, R, _replica
+from tests.test_inference import _shape_fields as _INFERENCE_SHAPE
 
 
 def _same(a: ServingPoint, b: ServingPoint) -> None:
@@ -158,34 +159,8 @@ def test_share_outside_unit_interval_is_refused(bad: float) -> None:
 
 # --------------------------------------------------------------------------- properties
 
-_shape = st.fixed_dictionaries(
-    {
-        "params_b": st.floats(0.5, 80.0),
-        "layers": st.integers(8, 96),
-        "hidden": st.sampled_from([1024, 2048, 4096, 8192]),
-        "kv_heads": st.sampled_from([1, 4, 8]),
-        "kv_capacity": st.floats(2e4, 2e6),
-        "gpus": st.sampled_from([1, 2, 4, 8, 16]),
-        "peak": st.floats(1e14, 2e15),
-        "bw": st.floats(3e11, 8e12),
-    }
-)
-
-
-def _replica(s: dict[str, float]) -> Replica:
-    return Replica(
-        weight_bytes=s["params_b"] * 2e9,
-        active_params=s["params_b"] * 1e9,
-        num_layers=s["layers"],
-        hidden_size=s["hidden"],
-        attn_dim=s["hidden"],
-        kv_bytes_per_token=2 * s["layers"] * s["kv_heads"] * 128 * 2,
-        kv_capacity_tokens=s["kv_capacity"],
-        num_gpus=s["gpus"],
-        peak_flops=s["peak"],
-        mem_bandwidth=s["bw"],
-        link_bandwidth=4.5e11,
-    )
+# test_inference's random replica shapes, with tensor parallelism across two nodes (16)
+_shape = st.fixed_dictionaries({**_INFERENCE_SHAPE, "gpus": st.sampled_from([1, 2, 4, 8, 16])})
 
 
 _TIGHT = 1e-12  # same arithmetic path: only rounding

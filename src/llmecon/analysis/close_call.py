@@ -46,15 +46,22 @@ class Decider:
         }
 
     def line(self) -> str:
-        if self.flip_value is None:
-            return (
-                f"{self.parameter} = {self.base_value:.4g} moves the gap most, but does not "
-                f"flip it between {self.low:.4g} and {self.high:.4g}"
-            )
+        return line_of(self.to_dict())
+
+
+def line_of(d: dict[str, Any]) -> str:
+    """A decider as one line of text, from ``Decider.to_dict()`` (the CLI reads it back from
+    the JSON it prints)."""
+    if d["flip_value"] is None:
+        lo, hi = d["searched"]
         return (
-            f"{self.parameter} = {self.base_value:.4g} flips it at {self.flip_value:.4g} "
-            f"({self.winner_above} wins above)"
+            f"{d['parameter']} = {d['base_value']:.4g} moves the gap most, but does not flip "
+            f"it between {lo:.4g} and {hi:.4g}"
         )
+    return (
+        f"{d['parameter']} = {d['base_value']:.4g} flips it at {d['flip_value']:.4g} "
+        f"({d['winner_above']} wins above)"
+    )
 
 
 def deciders(ev: Evaluation, top: int = 3) -> list[Decider]:

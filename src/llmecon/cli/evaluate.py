@@ -150,8 +150,11 @@ def render_evaluation(data: dict[str, Any], out: Console, show_assumptions: bool
         out.print("[bold red]No feasible option[/bold red]")
     for reason in r["reasons"]:
         out.print(f"  • {escape(reason)}")
-    for d in r.get("deciders", []):
-        out.print(f"    - {escape(decider_line(d))}")
+    if r.get("deciders"):
+        from llmecon.analysis.close_call import line_of
+
+        for d in r["deciders"]:
+            out.print(f"    - {escape(line_of(d))}")
     warned = [(o["name"], w) for o in data["options"] for w in o.get("warnings", [])]
     if warned:
         out.print("[bold yellow]Warnings[/bold yellow]")
@@ -173,17 +176,3 @@ def render_evaluation(data: dict[str, Any], out: Console, show_assumptions: bool
             out.print(f"  {name}: source: {escape(line)}")
         for line in o["assumptions"]:
             out.print(f"  {name}: {escape(line)}")
-
-
-def decider_line(d: dict[str, Any]) -> str:
-    """One close-call decider as text (``analysis.close_call.Decider.line``)."""
-    if d["flip_value"] is None:
-        lo, hi = d["searched"]
-        return (
-            f"{d['parameter']} = {d['base_value']:.4g} moves the gap most, but does not flip it "
-            f"between {lo:.4g} and {hi:.4g}"
-        )
-    return (
-        f"{d['parameter']} = {d['base_value']:.4g} flips it at {d['flip_value']:.4g} "
-        f"({d['winner_above']} wins above)"
-    )
