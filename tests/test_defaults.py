@@ -352,3 +352,20 @@ def test_evaluate_lists_a_close_call_s_deciders(tmp_path: object) -> None:
     table = CliRunner().invoke(app, ["evaluate", str(path)]).output
     for d in found:
         assert f"    - {line_of(d)}\n" in table
+
+
+def test_a_deprecated_model_is_a_warning() -> None:
+    """genai-prices 0.2.3 marks gemini-2.0-flash deprecated; Google publishes no notice
+    period in the catalog, so the warning says to set the migration interval."""
+    flash = api_option("flash", provider="google", model="gemini-2.0-flash", prices=None)
+    o = evaluate(build([flash])).options[0]
+    assert o.warnings == [
+        "gemini-2.0-flash is deprecated at google (genai-prices): a forced migration comes "
+        "within the provider's notice period; no notice period is published here; set "
+        "options.flash.migration_every_months"
+    ]
+    # OpenAI gives at least 6 months' notice, Anthropic 60 days = 60 / 30.4 = 2.0 months
+    from llmecon.engine.resolve import _deprecation_notice_months
+
+    assert _deprecation_notice_months("openai")[0] == 6.0  # type: ignore[index]
+    assert _deprecation_notice_months("anthropic")[0] == 2.0  # type: ignore[index]
