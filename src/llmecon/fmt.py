@@ -117,3 +117,8 @@ __all__ = [
     "plotly_money",
     "si",
 ]
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 quote``, ``2 quotes``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from llmecon import __version__
+from llmecon.fmt import plural
 from llmecon.prices_cache import (
     API_FILE,
     CACHE_FORMAT,
@@ -130,11 +131,6 @@ def _download(url: str, limit: int, what: str) -> bytes:
     if len(data) > limit:
         raise PriceDataError([f"{url}: larger than {limit >> 20} MiB; give {what}"])
     return data
-
-
-def _n(count: int, noun: str) -> str:
-    """``1 quote``, ``2 quotes``."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _now() -> dt.datetime:
@@ -484,8 +480,8 @@ def stage_api(source: str, today: dt.date | None = None) -> Staged:
         "llmecon_version": __version__,
     }
     summary = (
-        f"API prices: {_n(len(book['providers']), 'provider')}, "
-        f"{_n(priced, 'priced model')}; against the prices in use: {changed} changed, "
+        f"API prices: {plural(len(book['providers']), 'provider')}, "
+        f"{plural(priced, 'priced model')}; against the prices in use: {changed} changed, "
         f"{added} new, {gone} no longer listed"
     )
     return Staged("api", label, data, meta, tuple(moves), summary)
@@ -676,7 +672,7 @@ def stage_gpu(source: str) -> Staged:
         "llmecon_version": __version__,
     }
     summary = (
-        f"GPU prices: {_n(len(new), 'quote')}; against the quotes in use: {changed} changed, "
+        f"GPU prices: {plural(len(new), 'quote')}; against the quotes in use: {changed} changed, "
         f"{len(after.keys() - before.keys())} new, "
         f"{len(before.keys() - after.keys())} no longer listed"
     )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from llmecon.cli.output import fail, friendly_errors, print_json
+from llmecon.fmt import plural
 
 if TYPE_CHECKING:
     from llmecon.prices_update import PriceSource
@@ -98,10 +99,6 @@ def prices_update(
             typer.echo(f"  accepted with --force: {m.text}")
 
 
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def _ago(days: int | None) -> str:
     if days is None:
         return "age unknown"
@@ -121,11 +118,11 @@ def status_lines(sources: tuple[PriceSource, ...], directory: Path) -> list[str]
         else:
             what = "shipped snapshot" if s.in_use == "shipped" else "installed genai-prices data"
             head = f"{what}, newest {newest} {s.newest or 'unknown'} ({_ago(s.age_days)})"
-        providers = _n(s.providers, "provider")
+        providers = plural(s.providers, "provider")
         counts = (
-            f"{providers}, {_n(s.count, 'priced model')}"
+            f"{providers}, {plural(s.count, 'priced model')}"
             if s.kind == "api"
-            else f"{_n(s.count, 'quote')} from {providers}"
+            else f"{plural(s.count, 'quote')} from {providers}"
         )
         if s.in_use == "cache":
             counts += f"; newest {newest} {s.newest or 'unknown'}"

@@ -80,6 +80,8 @@ def price_all(
     """Price every option, or the ``only`` ones (vectorised over any overridden inputs)."""
     check_references(scenario)
     inputs = Inputs(scenario, overrides or {})
+    for line in scenario.user_catalog().notes:  # the user's entries that shadow the package's
+        inputs.note("", line)
     chosen = scenario.options if only is None else [scenario.option(n) for n in only]
     costs = [price_option(inputs, o) for o in chosen]
     for cost in costs:

@@ -671,8 +671,6 @@ def catalog_gpu_price(
     )
     if sel is None:
         return None
-    for line in s.user_catalog().notes:
-        inputs.note("", line)
     inputs.note(owner, sel.rule)
     for line in sel.notes:
         inputs.note(owner, f"{gpu.name} {mode}: {line}")

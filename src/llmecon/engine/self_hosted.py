@@ -569,7 +569,7 @@ def _pick_fleet(
 ) -> cap.ReplicaSummary:
     """Per point, the fleet of the layout ``best`` chose (only chosen layouts are stacked;
     pruned ones, without a fleet, are never chosen)."""
-    used = [int(k) for k in np.unique(best)]
+    used = [int(k) for k in _distinct(np.asarray(best))]
     chosen = [fleets[k] for k in used]
     assert all(f is not None for f in chosen)
     masks = [np.asarray(best == k)[..., None] for k in used[1:]]

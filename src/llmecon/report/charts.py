@@ -288,15 +288,21 @@ _LAYOUT: dict[str, Any] = {
 }
 
 
+def plotly_package_data(name: str) -> Path | None:
+    """A file of plotly's package data (``plotly.min.js``, ``templates/...``), found without
+    importing plotly; None when plotly is not installed."""
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(spec.submodule_search_locations[0]) / "package_data" / name
+
+
 @cache
 def _template_json() -> str:
     """plotly's ``plotly_white`` template, read from plotly's package data (not imported)."""
-    spec = importlib.util.find_spec("plotly")
-    if spec is None or not spec.submodule_search_locations:
-        return "{}"
-    path = Path(spec.submodule_search_locations[0]) / "package_data" / "templates"
+    path = plotly_package_data("templates/plotly_white.json")
     try:
-        return (path / "plotly_white.json").read_text(encoding="utf-8")
+        return "{}" if path is None else path.read_text(encoding="utf-8")
     except OSError:
         return "{}"
 

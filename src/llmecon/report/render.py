@@ -8,7 +8,6 @@ overrides); ``render_html``, ``render_markdown`` and ``report_json`` lay the sam
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import time
 from dataclasses import dataclass, field
@@ -303,9 +302,8 @@ def _fig_html(fig: charts.FigureSpec, div_id: str) -> str:
 
 def _plotly_js() -> tuple[str, str]:
     """plotly.js from plotly's package data, and plotly's version (plotly is not imported)."""
-    spec = importlib.util.find_spec("plotly")
-    assert spec is not None and spec.submodule_search_locations
-    path = Path(spec.submodule_search_locations[0]) / "package_data" / "plotly.min.js"
+    path = charts.plotly_package_data("plotly.min.js")
+    assert path is not None
     return path.read_text(encoding="utf-8"), version("plotly")
 
 
