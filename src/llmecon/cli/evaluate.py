@@ -59,13 +59,11 @@ def evaluate_cmd(
 
     Example: llmecon evaluate examples/internal_assistant.yaml --format json
     """
-    ev = evaluate_scenario(scenario)
-    data = ev.to_dict()
-    if ev.recommendation.close_call:
-        from llmecon.analysis.close_call import deciders
+    from llmecon.analysis.document import evaluation_document
 
-        with friendly_errors():
-            data["recommendation"]["deciders"] = [d.to_dict() for d in deciders(ev)]
+    ev = evaluate_scenario(scenario)
+    with friendly_errors():
+        data = evaluation_document(ev)
     if fmt is Fmt.json:
         print_json(data)
     elif fmt is Fmt.csv:
