@@ -93,7 +93,7 @@ CASES = [
         "bad precision",
         OK_WORKLOAD
         + "options:\n  - {name: a, kind: self_hosted, model: llama-3.1-8b, gpu: H100, precision: fp4}\n",
-        "error: options[0].precision: Input should be 'bf16', 'fp16', 'fp8', 'int8' or 'int4'; use one of the allowed values",
+        "error: options[0].precision: Input should be 'bf16', 'fp16', 'fp8', 'int8', 'int4' or 'auto'; use one of the allowed values",
     ),
     (
         "not a mapping",

@@ -47,6 +47,9 @@ Months = Annotated[float, Field(ge=1)]
 OptionKind = Literal["api", "hosted_open", "self_hosted", "slm", "hybrid"]
 Precision = Literal["bf16", "fp16", "fp8", "int8", "int4"]
 PricingMode = Literal["on_demand", "reserved", "spot", "on_prem"]
+#: the option fields the fleet search may fill (``auto``)
+PrecisionChoice = Literal["bf16", "fp16", "fp8", "int8", "int4", "auto"]
+PricingChoice = Literal["on_demand", "reserved", "spot", "on_prem", "auto"]
 
 
 #: Control characters other than tab and newline, stripped from every text field.
@@ -322,14 +325,18 @@ class Option(_Strict):
         None, description="Regions where the vendor can process data."
     )
     # self_hosted / slm
-    gpu: str | None = Field(None, description="Serving GPU (any alias; `llmecon catalog gpus`).")
-    gpus_per_replica: int | None = Field(
+    gpu: str | None = Field(
         None,
-        ge=1,
-        le=64,
+        description=(
+            "Serving GPU (any alias; `llmecon catalog gpus`), or auto: the cheapest that "
+            "meets the targets (`llmecon search`)."
+        ),
+    )
+    gpus_per_replica: int | Literal["auto"] | None = Field(
+        None,
         description=(
             "Tensor-parallel degree; default: the fewest GPU-hours among 1, 2, 4, 8 that fit "
-            "(16 across two nodes when 8 do not)."
+            "(16 across two nodes when 8 do not); auto: the cheapest (`llmecon search`)."
         ),
     )
     network_gbs_per_gpu: Pos | None = Field(
@@ -339,7 +346,9 @@ class Option(_Strict):
             "H100's 400 Gb/s = 50 GB/s [GB/s per direction]."
         ),
     )
-    precision: Precision = Field("bf16", description="Weight precision.")
+    precision: PrecisionChoice = Field(
+        "bf16", description="Weight precision; auto: the cheapest the GPU runs."
+    )
     kv_precision: Literal["bf16", "fp16", "fp8"] | None = Field(
         None, description="KV-cache precision; default fp8 with fp8 weights, else bf16."
     )
@@ -360,7 +369,13 @@ class Option(_Strict):
     efficiency: EfficiencySpec | None = Field(
         None, description="Efficiency factors that override the engine preset."
     )
-    pricing: PricingMode = Field("on_demand", description="How GPUs are paid for.")
+    pricing: PricingChoice = Field(
+        "on_demand",
+        description=(
+            "How GPUs are paid for; auto: the cheapest of on_demand, reserved (1 or 3 years) "
+            "and spot."
+        ),
+    )
     usd_per_gpu_hour: NonNeg | None = Field(
         None, description="Your GPU price; overrides the catalog [USD/GPU-hour]."
     )
@@ -460,6 +475,16 @@ class Option(_Strict):
             "set on the hybrid replaces it."
         ),
     )
+
+    @field_validator("gpus_per_replica", mode="before")
+    @classmethod
+    def _tp(cls, v: Any) -> Any:
+        """A whole number of GPUs from 1 to 64, or auto (one message, not one per type)."""
+        if v is None or v == "auto":
+            return v
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 64:
+            raise ValueError("give a whole number of GPUs from 1 to 64, or auto")
+        return v
 
     @model_validator(mode="after")
     def _kind_fields(self) -> Option:
@@ -938,7 +963,8 @@ def check_references(scenario: Scenario) -> None:
         if o.kind in ("self_hosted", "slm"):
             if o.model is not None:
                 checks.append(("model", lambda o=o: resolve_model(o.model or "")))
-            checks.append(("gpu", lambda o=o: resolve_gpu(o.gpu or "")))
+            if o.gpu != "auto":
+                checks.append(("gpu", lambda o=o: resolve_gpu(o.gpu or "")))
             if o.training is not None and o.training.gpu is not None:
                 checks.append(("training.gpu", lambda o=o: resolve_gpu(o.training.gpu or "")))  # type: ignore[union-attr]
             if o.training is not None and o.training.teacher_model is not None:

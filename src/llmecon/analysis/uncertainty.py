@@ -52,6 +52,7 @@ from llmecon.analysis._common import (
     price_samples,
     unknown_path_line,
 )
+from llmecon.analysis.parallel import check, run_chunks
 from llmecon.engine.recommend import rank_scores, ranks_by_quality
 from llmecon.errors import ScenarioError
 from llmecon.scenario import Scenario
@@ -387,6 +388,17 @@ def draw(
     return out
 
 
+def _price_chunk(
+    job: tuple[Scenario, dict[str, F], int],
+) -> tuple[F, F, NDArray[np.bool_], F]:
+    """NPV, total, feasibility and quality of one chunk of samples (options, n); runs here,
+    in a worker process or on a Dask worker."""
+    scenario, overrides, n = job
+    p = price_samples(scenario, overrides, n=n)
+    assert p.quality is not None
+    return p.npv, p.total, p.feasible, p.quality
+
+
 def simulate(
     scenario: Scenario,
     samples: int = 10_000,
@@ -394,6 +406,8 @@ def simulate(
     chunk: int = CHUNK,
     progress: Callable[[int, int], None] | None = None,
     keep_samples: bool = False,
+    workers: int = 1,
+    dask: Any = None,
 ) -> Simulation:
     """Monte Carlo over the scenario's ``uncertainty:`` section.
 
@@ -411,6 +425,10 @@ def simulate(
     keep_samples : bool
         Hand the drawn inputs and the priced samples back (``Simulation.draws``), so that a
         chart draws the same samples without pricing them again.
+    workers, dask : int, scheduler address or ``distributed.Client``, optional
+        Price the chunks in ``workers`` local processes, or on a Dask cluster
+        (``analysis.parallel``); the samples are drawn here, so the results are identical to
+        one process for the same seed.
     """
     import time
 
@@ -448,16 +466,18 @@ def simulate(
     total = np.empty((k, samples))
     feasible = np.empty((k, samples), dtype=bool)
     quality = np.empty((k, samples))
-    for start in range(0, samples, chunk):
-        stop = min(start + chunk, samples)
-        p = price_samples(
-            scenario, {path: v[start:stop] for path, v in values.items()}, n=stop - start
-        )
-        npv[:, start:stop] = p.npv
-        total[:, start:stop] = p.total
-        feasible[:, start:stop] = p.feasible
-        assert p.quality is not None
-        quality[:, start:stop] = p.quality
+    check(workers, dask)
+    if workers > 1 or dask is not None:  # at least two chunks per worker
+        chunk = max(1, min(chunk, -(-samples // (2 * max(workers, 2)))))
+    bounds = [(a, min(a + chunk, samples)) for a in range(0, samples, chunk)]
+    jobs = [(scenario, {path: v[a:b] for path, v in values.items()}, b - a) for a, b in bounds]
+    for (start, stop), (c_npv, c_total, c_ok, c_q) in zip(
+        bounds, run_chunks(_price_chunk, jobs, workers, dask), strict=True
+    ):
+        npv[:, start:stop] = c_npv
+        total[:, start:stop] = c_total
+        feasible[:, start:stop] = c_ok
+        quality[:, start:stop] = c_q
         if progress is not None:
             progress(stop, samples)
     # rank as the recommendation does (one shared rule), with each sample's own quality

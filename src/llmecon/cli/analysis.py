@@ -19,6 +19,13 @@ from llmecon.fmt import money
 PROGRESS_ABOVE = 20_000
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+WorkersOpt = Annotated[
+    int, typer.Option("--workers", help="Local processes to price chunks in (1 or more).")
+]
+DaskOpt = Annotated[
+    str | None,
+    typer.Option("--dask", help="Dask scheduler address, e.g. tcp://host:8786 (llmecon[dask])."),
+]
 
 
 def breakeven_cmd(
@@ -163,6 +170,8 @@ def simulate_cmd(
     ],
     samples: Annotated[int, typer.Option("--samples", "-n", help="Monte Carlo samples.")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same result).")] = 0,
+    workers: WorkersOpt = 1,
+    dask: DaskOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Monte Carlo over the uncertainty section: cost percentiles and P(cheapest).
@@ -191,10 +200,15 @@ def simulate_cmd(
             ) as bar:
                 task = bar.add_task("mc", total=samples)
                 result = simulate(
-                    s, samples, seed, progress=lambda done, _: bar.update(task, completed=done)
+                    s,
+                    samples,
+                    seed,
+                    progress=lambda done, _: bar.update(task, completed=done),
+                    workers=workers,
+                    dask=dask,
                 )
         else:
-            result = simulate(s, samples, seed)
+            result = simulate(s, samples, seed, workers=workers, dask=dask)
     if as_json:
         print_json(result.to_dict())
         return

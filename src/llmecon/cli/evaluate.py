@@ -48,12 +48,33 @@ def evaluate_scenario(scenario_path: Path) -> Evaluation:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def evaluate_with_usage(scenario_path: Path, usage: list[Path]) -> tuple[Evaluation, list[str]]:
+    """Evaluate the scenario with its workload replaced by the usage files' profile; the
+    lines say what came from them."""
+    from llmecon.cli.profile import load_profile
+    from llmecon.engine import evaluate
+    from llmecon.scenario import load_scenario
+    from llmecon.usage import apply_to_scenario
+
+    prof = load_profile(usage)
+    with friendly_errors():
+        s, lines = apply_to_scenario(load_scenario(scenario_path), prof)
+        return evaluate(s), lines
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def evaluate_cmd(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     fmt: Annotated[Fmt, typer.Option("--format", "-f", help="table, json or csv.")] = Fmt.table,
     show_assumptions: Annotated[
         bool, typer.Option("--assumptions", help="List every default and catalog source used.")
     ] = False,
+    usage: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--usage", help="Usage exports whose profile replaces the workload (repeatable)."
+        ),
+    ] = None,
 ) -> None:
     """Price every option in three pillars and recommend one.
 
@@ -61,9 +82,17 @@ def evaluate_cmd(
     """
     from llmecon.analysis.document import evaluation_document
 
-    ev = evaluate_scenario(scenario)
+    if usage:
+        ev, usage_lines = evaluate_with_usage(scenario, usage)
+    else:
+        ev, usage_lines = evaluate_scenario(scenario), []
     with friendly_errors():
         data = evaluation_document(ev)
+    if usage_lines:
+        data["usage"] = usage_lines
+        if fmt is Fmt.table:
+            for line in usage_lines:
+                console().print(f"[dim]{line}[/dim]", highlight=False)
     if fmt is Fmt.json:
         print_json(data)
     elif fmt is Fmt.csv:

@@ -74,6 +74,13 @@ def report_cmd(
         int, typer.Option("--samples", "-n", help="Monte Carlo samples (uncertainty section).")
     ] = 5_000,
     seed: Annotated[int, typer.Option("--seed", help="Monte Carlo seed.")] = 0,
+    usage: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--usage",
+            help="Usage exports: their profile replaces the workload and adds a 'Your traffic' section (repeatable).",
+        ),
+    ] = None,
 ) -> None:
     """Write a shareable decision report (HTML that opens offline, Markdown, or JSON).
 
@@ -88,9 +95,19 @@ def report_cmd(
     from llmecon.report.render import write_report
     from llmecon.scenario import load_scenario
 
+    prof = None
+    if usage:
+        from llmecon.cli.profile import load_profile
+
+        prof = load_profile(usage)
     with friendly_errors():
         s = load_scenario(scenario)
-        written = write_report(s, out, f.value, samples, seed)
+        if prof is not None:
+            from llmecon.usage import apply_to_scenario
+
+            s, _ = apply_to_scenario(s, prof)
+        usage_kw = {} if prof is None else {"usage": prof}  # only when given
+        written = write_report(s, out, f.value, samples, seed, **usage_kw)
     extra = written[1:]
     if extra:
         typer.echo(f"wrote {out} and {len(extra)} charts in {extra[0].parent}/")

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -29,6 +30,9 @@ from llmecon.engine.self_hosted import price_self_hosted
 from llmecon.errors import ScenarioError
 from llmecon.pillars.discount import npv, per_unit
 from llmecon.scenario import Option, Scenario, check_references
+
+if TYPE_CHECKING:
+    from llmecon.engine.search import Filled
 
 F = NDArray[np.float64]
 
@@ -77,8 +81,18 @@ def price_all(
     overrides: Mapping[str, ArrayLike] | None = None,
     only: Sequence[str] | None = None,
 ) -> tuple[Inputs, list[OptionCost], F]:
-    """Price every option, or the ``only`` ones (vectorised over any overridden inputs)."""
+    """Price every option, or the ``only`` ones (vectorised over any overridden inputs).
+
+    Options with ``auto`` fields take the cheapest configuration of the fleet search
+    (``engine.search.fill_auto``, on the base scenario) first."""
     check_references(scenario)
+    filled = None
+    if has_auto(scenario):
+        # imported here: the fleet search is only needed by a scenario with auto fields
+        from llmecon.engine.search import fill_auto
+
+        filled = fill_auto(scenario)
+        scenario = filled.scenario
     inputs = Inputs(scenario, overrides or {})
     for line in scenario.user_catalog().notes:  # the user's entries that shadow the package's
         inputs.note("", line)
@@ -86,7 +100,29 @@ def price_all(
     costs = [price_option(inputs, o) for o in chosen]
     for cost in costs:
         _check_finite(inputs, cost)
+        if filled is not None:
+            _auto_outcome(inputs, filled, cost)
     return inputs, costs, monthly_requests(inputs)
+
+
+def has_auto(scenario: Scenario) -> bool:
+    """Whether an option leaves a configuration field to the fleet search (``auto``)."""
+    return any(
+        o.kind in ("self_hosted", "slm")
+        and "auto" in (o.gpu, o.precision, o.pricing, o.gpus_per_replica)
+        for o in scenario.options
+    )
+
+
+def _auto_outcome(inputs: Inputs, filled: Filled, cost: OptionCost) -> None:
+    """An ``auto`` option's search note, details, or (nothing feasible) its reasons."""
+    for line in filled.notes.get(cost.name, []):
+        inputs.note(cost.name, line)
+    if cost.name in filled.details:
+        cost.details["auto"] = filled.details[cost.name]
+    if cost.name in filled.infeasible:
+        cost.feasible = np.zeros_like(np.asarray(cost.feasible), dtype=bool)
+        cost.infeasible_reasons = filled.infeasible[cost.name]
 
 
 def _check_finite(inputs: Inputs, cost: OptionCost) -> None:

@@ -185,6 +185,9 @@ def recommend(ev: Evaluation) -> Recommendation:
     reasons.append(_driver(best))
     if len(ranked) > 1:
         reasons.append(_driver(ranked[1]))
+    auto = best.details.get("auto")
+    if auto:  # an ``auto`` option: which configuration the search chose, and what it beat
+        reasons.extend(line for line in best.assumptions if " = auto -> " in line)
     staffing = _staffing(best)
     if staffing:
         reasons.append(staffing)

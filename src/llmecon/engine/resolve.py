@@ -13,7 +13,7 @@ field to set, never a silent default.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -725,7 +725,8 @@ def resolve_efficiency(
             option.name,
             f"{r.p}.efficiency: {', '.join(shown)} ({why}); set {r.p}.efficiency.<field> to override",
         )
-    return Efficiency(**values)
+    # fields the scenario cannot set (seq_overhead_s, max_batched_tokens) keep the preset's
+    return replace(preset, **values)
 
 
 @dataclass
@@ -850,13 +851,22 @@ def _gpu_pricing(inputs: Inputs, option: Option, gpu: GPU, reasons: list[str]) -
 
 TP_CANDIDATES = (1, 2, 4, 8)
 
+#: Engines that run on one vendor's GPUs only: TensorRT-LLM (and NIM, which serves models
+#: with it) builds CUDA engines for NVIDIA GPUs (TensorRT-LLM documentation, "Support
+#: Matrix", 2025). Engines not listed run on every vendor in the catalog (vLLM and SGLang
+#: have ROCm builds).
+ENGINE_VENDORS: dict[str, frozenset[str]] = {
+    "trtllm": frozenset({"NVIDIA"}),
+    "nim": frozenset({"NVIDIA"}),
+}
+
 
 def _tp_candidates(option: Option, model: ModelArch, reasons: list[str]) -> tuple[int, ...]:
     """The tensor-parallel degrees to search: the user's, or 1, 2, 4, 8; a degree must divide
     the attention heads (each GPU holds whole heads, as vLLM, SGLang and TensorRT-LLM
     require)."""
     heads = model.num_attention_heads
-    if option.gpus_per_replica:
+    if isinstance(option.gpus_per_replica, int):  # ``auto`` is filled before resolving
         tp = option.gpus_per_replica
         if heads and heads % tp:
             reasons.append(
@@ -880,6 +890,12 @@ def resolve_serving(
         reasons.append(f"{gpu.name} has no bf16 units; use precision fp16")
     if not model.open_weights:
         reasons.append(f"{model.name} has no open weights to self-host")
+    vendors = ENGINE_VENDORS.get(option.engine)
+    if vendors is not None and gpu.vendor not in vendors:
+        reasons.append(
+            f"engine {option.engine} runs on {'/'.join(sorted(vendors))} GPUs only, not on "
+            f"{gpu.name} (set options.{option.name}.engine to vllm or sglang)"
+        )
     inputs.source(option.name, f"{model.name}: {model.source} ({model.as_of})")
     inputs.source(option.name, f"{gpu.name}: {gpu.source} ({gpu.as_of})")
     common = resolve_common(inputs, option, traffic_scale, as_leg)
@@ -987,7 +1003,11 @@ def _calibration(inputs: Inputs, option: Option, model: ModelArch, gpu: GPU) -> 
         found,
         model=model.name,
         gpu=gpu.name,
-        gpus=option.gpus_per_replica or found.setup.gpus,
+        gpus=(
+            option.gpus_per_replica
+            if isinstance(option.gpus_per_replica, int)
+            else found.setup.gpus
+        ),
         precision=option.precision,
         engine=None if option.engine == "default" else option.engine,
         where=f"{p} ({path})",

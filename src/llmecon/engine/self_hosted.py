@@ -436,15 +436,22 @@ def price_self_hosted(inputs: Inputs, s: ServingInputs, min_quality: F | None) -
     return finish(c, out, development, deployment, sustainability, min_quality)
 
 
-def _commitment(s: ServingInputs, capacity_rps: F, tp: F, replicas: F) -> F:
+def commitment(
+    s: ServingInputs,
+    capacity_rps: F,
+    tp: F,
+    replicas: F,
+    reserved_usd_per_gpu_hour: F,
+    on_demand_usd_per_gpu_hour: F,
+    term: int,
+) -> F:
     """The cost-minimising commitment of each reserved term (``cap.best_commitment``), chosen
     on the whole term's demand, also where the horizon ends inside a term (the traffic curve
-    runs on to the term's end), so a longer horizon never changes an earlier month. [GPU]"""
+    runs on to the term's end), so a longer horizon never changes an earlier month. Prices
+    [USD/GPU-hour] and capacities may be arrays over configurations (``analysis.search``).
+    [GPU]"""
     c = s.common
-    pr = s.pricing
-    assert pr.reserved_usd_per_gpu_hour is not None and pr.usd_per_gpu_hour is not None
     months = c.months
-    term = pr.reserved_term_months
     full = -(-months // term) * term
     if full > months:
         steps = np.arange(1, full - months + 1, dtype=float)
@@ -469,8 +476,8 @@ def _commitment(s: ServingInputs, capacity_rps: F, tp: F, replicas: F) -> F:
         )
     k = cap.best_commitment(
         replicas * np.asarray(tp)[..., None, None],
-        pr.reserved_usd_per_gpu_hour,
-        pr.usd_per_gpu_hour,
+        reserved_usd_per_gpu_hour,
+        on_demand_usd_per_gpu_hour,
         term,
     )
     return np.asarray(k[..., :months])
@@ -670,7 +677,15 @@ def _serving_cost(
         if pr.committed_gpus is not None:
             committed = pr.committed_gpus
         else:
-            committed = _commitment(s, capacity_rps, tp, replicas)
+            committed = commitment(
+                s,
+                capacity_rps,
+                tp,
+                replicas,
+                pr.reserved_usd_per_gpu_hour,
+                pr.usd_per_gpu_hour,
+                pr.reserved_term_months,
+            )
             d["committed_gpus"] = out.per_point(committed[..., 0])
             d["committed_gpus_by_term"] = [
                 out.per_point(committed[..., m])

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from llmecon.analysis.sensitivity import Sensitivity, Tornado
     from llmecon.analysis.uncertainty import Simulation
     from llmecon.engine.results import Evaluation
+    from llmecon.engine.search import SearchResult
     from llmecon.scenario import Scenario
 
 F = NDArray[np.float64]
@@ -568,3 +569,57 @@ def figure_json(fig: FigureSpec) -> str:
     """The figure as JSON for ``Plotly.newPlot``, safe inside an HTML ``<script>``."""
     text = json.dumps(_jsonable(fig), separators=(",", ":"), allow_nan=False)
     return text.replace("</", "<\\/")
+
+
+def pareto_front(points: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
+    """The configurations no other beats on both cost and latency, by latency: each is
+    cheaper than every faster one. points: (score [USD], latency [ms], label)."""
+    front: list[tuple[float, float, str]] = []
+    best = math.inf
+    for p in sorted(points, key=lambda p: (p[1], p[0])):
+        if p[0] < best:
+            front.append(p)
+            best = p[0]
+    return front
+
+
+def pareto_figure(result: SearchResult, objective: str = "NPV") -> FigureSpec:
+    """Cost against p95 TTFT of every feasible configuration of a fleet search, with the
+    Pareto front (the cheapest at each latency) as a line."""
+    fig = _fig(f"Cost against latency: {len(result.frontier):,} feasible configurations")
+    pts = result.frontier
+    if pts:
+        fig["data"].append(
+            {
+                "type": "scattergl",
+                "mode": "markers",
+                "name": "configuration",
+                "x": [p[1] for p in pts],
+                "y": [p[0] for p in pts],
+                "text": [p[2] for p in pts],
+                "marker": {"color": "#9ecae9", "size": 5},
+                "hovertemplate": f"%{{text}}<br>{plotly_money('y')}<br>%{{x:.0f}} ms"
+                "<extra></extra>",
+            }
+        )
+        front = pareto_front(pts)
+        fig["data"].append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": "Pareto front",
+                "x": [p[1] for p in front],
+                "y": [p[0] for p in front],
+                "text": [p[2] for p in front],
+                "line": {"color": "#E45756", "shape": "hv"},
+                "marker": {"symbol": "diamond", "size": 8},
+                "hovertemplate": f"%{{text}}<br>{plotly_money('y')}<br>%{{x:.0f}} ms"
+                "<extra></extra>",
+            }
+        )
+    layout = fig["layout"]
+    _title(layout["xaxis"], "TTFT at p95 (or the scenario's percentile) [ms]")
+    _title(layout["yaxis"], f"{objective} [USD]")
+    layout["yaxis"]["tickformat"] = PLOTLY_MONEY_TICKFORMAT
+    layout["xaxis"]["type"] = "log"
+    return fig

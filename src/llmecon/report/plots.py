@@ -51,3 +51,13 @@ def distributions(
     """NPV distributions per option from a Monte Carlo over the ``uncertainty:`` section,
     labelled with the probability each option is cheapest."""
     return _figure(charts.distributions_figure(ev, charts.monte_carlo(ev.scenario, samples, seed)))
+
+
+def pareto(ev: Evaluation, top: int = 10) -> Any:
+    """Cost against p95 TTFT of every configuration the fleet search finds feasible for the
+    scenario's self-hosted models (``analysis.search``), with the Pareto front."""
+    from llmecon.analysis.search import search
+
+    result = search(ev.scenario, top=top, verify=False, alternatives=False)
+    objective = "NPV per success" if result.objective != "npv" else "NPV"
+    return _figure(charts.pareto_figure(result, objective))

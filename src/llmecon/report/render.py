@@ -25,9 +25,12 @@ from llmecon import __version__, fmt
 from llmecon.analysis._common import fmt_value
 from llmecon.analysis.breakeven import breakeven_report
 from llmecon.analysis.close_call import Decider, deciders
+from llmecon.analysis.search import search
 from llmecon.analysis.sensitivity import sensitivity
 from llmecon.engine import evaluate
+from llmecon.engine.evaluate import has_auto
 from llmecon.engine.results import clean as _clean
+from llmecon.engine.search import SearchResult
 from llmecon.report import charts, svg
 from llmecon.report.overrides import Override, overrides_applied
 
@@ -50,7 +53,13 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("assumptions", "Assumptions and data sources"),
     ("overrides", "Overrides applied"),
 )
-TITLES = dict(SECTIONS)
+#: Sections shown only when their data is there: the fleet search (a scenario with an
+#: ``auto`` field) and the usage profile (``report --usage``).
+OPTIONAL_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("configurations", "Cheapest configurations"),
+    ("traffic", "Your traffic"),
+)
+TITLES = dict(SECTIONS) | dict(OPTIONAL_SECTIONS)
 #: Chart files of the Markdown report, by section.
 CHART_FILES = {
     "cumulative": "cumulative.svg",
@@ -75,6 +84,10 @@ class ReportContext:
     seconds: float
     #: the inputs that decide a close call, with their flip values (empty otherwise)
     deciders: list[Decider] = field(default_factory=list)
+    #: the usage profile the workload came from (``report --usage``), or None
+    usage: Any = None
+    #: the fleet search, when an option leaves a configuration field to it (``auto``)
+    search: SearchResult | None = None
 
 
 def collect(
@@ -92,7 +105,10 @@ def collect(
     mc = charts.monte_carlo(scenario, samples, seed)
     ov = overrides_applied(scenario)
     close = deciders(ev)
-    return ReportContext(ev, sweep, be, sens, tor, mc, ov, time.perf_counter() - t0, close)
+    found = search(scenario, top=10) if has_auto(scenario) else None
+    return ReportContext(
+        ev, sweep, be, sens, tor, mc, ov, time.perf_counter() - t0, close, search=found
+    )
 
 
 # --------------------------------------------------------------------------- shared text
@@ -438,6 +454,8 @@ def render_html(ctx: ReportContext) -> str:
             "default listed above.</p>"
         )
     parts.append(_section("overrides", body))
+    parts[2:2] = _configurations_html(ctx) + _traffic(ctx, "html")[0]
+    shown = re.findall(r'<section id="([a-z]+)">', "\n".join(parts))
     tmpl = Template(
         resources.files("llmecon.report").joinpath("templates", "report.html").read_text("utf-8")
     )
@@ -446,7 +464,7 @@ def render_html(ctx: ReportContext) -> str:
         name=_h(s.name),
         description=_h(s.description or ""),
         subtitle=_h(_subtitle(ev)),
-        toc="".join(f'<li><a href="#{i}">{_h(t)}</a></li>' for i, t in SECTIONS),
+        toc="".join(f'<li><a href="#{i}">{_h(TITLES[i])}</a></li>' for i in shown),
         plotlyjs=plotlyjs,
         body="\n".join(parts),
         footer=_h(
@@ -461,6 +479,21 @@ def _val(v: Any) -> str:
     if isinstance(v, dict):
         return ", ".join(f"{k} {x}" for k, x in v.items())
     return f"{v:,.6g}" if isinstance(v, float) else str(v)
+
+
+def _traffic(
+    ctx: ReportContext, kind: str, files_dir: str = ""
+) -> tuple[list[str], dict[str, str]]:
+    """The "Your traffic" section (``report --usage``): HTML (one part) or Markdown blocks
+    and chart files; nothing without a usage profile."""
+    if ctx.usage is None:
+        return [], {}
+    from llmecon.usage import report as usage_report
+
+    if kind == "html":
+        body = usage_report.html_section(ctx.usage, _fig_html)
+        return [f'<section id="traffic">\n<h2>Your traffic</h2>\n{body}\n</section>'], {}
+    return usage_report.markdown_section(ctx.usage, files_dir)
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -622,6 +655,20 @@ def render_markdown(ctx: ReportContext, files_dir: str) -> tuple[str, dict[str, 
         f"Totals over {ev.months} months (USD); NPV at {s.discount_rate_annual:.0%}/year.",
         _md_table(h, rows),
     )
+    if ctx.search is not None:
+        h, rows = configuration_rows(ctx.search)
+        files[f"{files_dir}/pareto.svg"] = _pareto_svg(ctx.search)
+        sec(
+            "configurations",
+            _md(_search_line(ctx.search)),
+            _md_table(h, rows),
+            f"![Pareto front]({quote(files_dir + '/pareto.svg')})",
+            _md_list(_infeasible_lines(ctx.search)),
+        )
+    traffic, traffic_files = _traffic(ctx, "md", files_dir)
+    if traffic:
+        md.extend(["## Your traffic", *traffic])
+        files.update(traffic_files)
     sec("cumulative", img("cumulative"))
     sec("volume", img("volume"), _md_list(_volume_lines(ctx)))
     sec("pillars", img("pillars"))
@@ -687,6 +734,8 @@ def report_json(ctx: ReportContext) -> dict[str, Any]:
     data["sensitivity"] = None if ctx.sensitivity is None else _clean(ctx.sensitivity.to_dict())
     data["simulate"] = None if ctx.mc is None else _clean(ctx.mc.simulation.to_dict())
     data["overrides"] = _clean([o.to_dict() for o in ctx.overrides])
+    if ctx.usage is not None:
+        data["usage"] = _clean(ctx.usage.to_dict())
     return dict(data)
 
 
@@ -696,11 +745,14 @@ def write_report(
     fmt: str = "html",
     samples: int = charts.MC_SAMPLES,
     seed: int = charts.MC_SEED,
+    usage: Any = None,
 ) -> list[Path]:
-    """Write the report for ``scenario`` to ``out``; returns the files written."""
+    """Write the report for ``scenario`` to ``out``; returns the files written. ``usage``
+    (a ``UsageProfile``) adds the "Your traffic" section."""
     import json
 
     ctx = collect(scenario, samples, seed)
+    ctx.usage = usage
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "html":
         out.write_text(render_html(ctx), encoding="utf-8")
@@ -720,3 +772,99 @@ def write_report(
         written.append(p)
     out.write_text(text, encoding="utf-8")
     return written
+
+
+# --------------------------------------------------------------------------- fleet search
+
+
+def _search_line(found: SearchResult) -> str:
+    return (
+        f"An option leaves its configuration to the fleet search: {found.searched:,} "
+        f"configurations (GPU, GPUs per replica, precision, engine, pricing) priced in "
+        f"{found.seconds:.2f} s, {found.feasible:,} feasible, ranked by {found.objective}; the "
+        "scenario's API and hosted options on the same scale. Each row is a scenario option "
+        "that evaluates to the NPV shown (`llmecon search` prints it)."
+    )
+
+
+def configuration_rows(found: SearchResult) -> tuple[list[str], list[list[str]]]:
+    """The search's best configurations and the API/hosted options, by the objective."""
+    head = [
+        "option",
+        "GPU",
+        "GPUs",
+        "precision",
+        "engine",
+        "pricing",
+        "NPV",
+        "per 1M tok",
+        "TTFT ms",
+    ]
+    ranked: list[tuple[float, list[str]]] = [
+        (
+            r.score,
+            [
+                r.model,
+                r.gpu,
+                str(r.gpus_per_replica),
+                r.precision,
+                r.engine,
+                r.pricing,
+                fmt.money(r.npv_usd),
+                fmt.money(r.per_1m_tokens_usd),
+                f"{r.ttft_ms:,.0f}",
+            ],
+        )
+        for r in found.results
+    ]
+    ranked += [
+        (
+            a.score,
+            [
+                f"{a.name} ({a.kind})" + ("" if a.feasible else " (infeasible)"),
+                "-",
+                "-",
+                "-",
+                "-",
+                "per token",
+                fmt.money(a.npv_usd),
+                fmt.money(a.per_1m_tokens_usd),
+                "-",
+            ],
+        )
+        for a in found.alternatives
+    ]
+    ranked.sort(key=lambda row: row[0])
+    return head, [row for _, row in ranked]
+
+
+def _infeasible_lines(found: SearchResult) -> list[str]:
+    return [f"{n:,} not feasible: {reason}" for reason, n in found.infeasible_by_reason.items()][:6]
+
+
+def _configurations_html(ctx: ReportContext) -> list[str]:
+    found = ctx.search
+    if found is None:
+        return []
+    h, rows = configuration_rows(found)
+    objective = "NPV per success" if found.objective != "npv" else "NPV"
+    body = (
+        f"<p>{_h(_search_line(found))}</p>"
+        + _table(h, rows, "opts")
+        + _fig_html(charts.pareto_figure(found, objective), "chart-pareto")
+        + _ul(_infeasible_lines(found), "small")
+    )
+    return [_section("configurations", body)]
+
+
+def _pareto_svg(found: SearchResult) -> str:
+    """The Pareto front (cheapest at each p95 TTFT) as a line, for the Markdown report."""
+    front = charts.pareto_front(found.frontier)
+    return svg.line_chart(
+        "Cost against latency: the Pareto front",
+        [svg.Series("Pareto front", [p[1] for p in front], [p[0] for p in front], "#E45756")],
+        "TTFT at p95 [ms]",
+        "objective [USD]",
+        charts.short_usd,
+        log_x=True,
+    )
