@@ -340,3 +340,14 @@ def test_regions_compare_quotes_and_respect_residency() -> None:
     # every layout that meets the targets is refused in the US and priced in the EU
     refused = kept.infeasible_by_reason["data must stay in eu-west-1: region us is not allowed"]
     assert refused == kept.feasible > 0
+
+
+def test_a_model_below_the_quality_bar_is_never_ranked() -> None:
+    """constraints.min_quality applies to every configuration of a model, as evaluate
+    applies it to an option."""
+    s = _scenario(quality=0.7)
+    s = s.model_copy(update={"constraints": s.constraints.model_copy(update={"min_quality": 0.8})})
+    found = screen(s, SMALL)
+    assert found.results == [] and found.feasible == 0
+    assert found.infeasible_by_reason["quality 0.7 is below the minimum 0.8"] > 0
+    assert found.searched == 3 * 4 * 2 * 2 * 3

@@ -521,7 +521,7 @@ def _layouts(
     out = _Layouts([], [], [], [], [])
     for g in gpus:
         b = bases[g.name]
-        if b.s is None:
+        if b.s is None or b.reasons:  # no price, no open weights...: every layout on it
             unfit[b.reasons[0]] += len(precisions) * len(tps) * per_layout
             continue
         for p in precisions:
@@ -603,6 +603,10 @@ def screen(
         lay = _layouts(scenario, template, gpus_by_t[t], precisions, gb, infeasible, per_layout)
         if not lay.replicas:
             continue
+        low = _below_quality(scenario, template)
+        if low:  # the same model at every configuration: none meets the bar
+            infeasible[low] += len(lay.replicas) * per_layout
+            continue
         block = _price_template(
             template, t, lay, gb, engine_names, modes, regions, by_quality, infeasible
         )
@@ -641,6 +645,15 @@ def screen(
     )
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _below_quality(scenario: Scenario, template: Option) -> str | None:
+    """Why no configuration of ``template`` is feasible when its quality misses
+    ``constraints.min_quality`` (as ``engine.shared.finish`` says it)."""
+    bar, q = scenario.constraints.min_quality, template.quality
+    if bar is None or q is None or q >= bar:
+        return None
+    return f"quality {q:.3g} is below the minimum {bar:g}"
 
 
 def _precision_rank(names: NDArray[Any]) -> NDArray[np.intp]:

@@ -591,7 +591,7 @@ def pareto_figure(result: SearchResult, objective: str = "NPV") -> FigureSpec:
     if pts:
         fig["data"].append(
             {
-                "type": "scattergl",
+                "type": "scatter",
                 "mode": "markers",
                 "name": "configuration",
                 "x": [p[1] for p in pts],
