@@ -499,3 +499,26 @@ print(found)
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "{'import': [], '--help': [], 'evaluate': [], 'perf': []}"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["evaluate", "--help"],
+        ["evaluate"],
+        ["evaluate", "--format", "yaml", "x.yaml"],
+        ["search", "--help"],
+        ["catalog", "gpus", "--bogus"],
+        ["prices", "status", "--help"],
+        ["simulate", "--samples", "many", "x.yaml"],
+    ],
+)
+def test_one_command_built_alone_answers_as_the_whole_cli(args: list[str]) -> None:
+    """The ``llmecon`` script builds only the command it runs (``cli.build([name])``, for
+    start-up time); help and errors read exactly as from the whole command line."""
+    from llmecon.cli import build
+
+    alone = runner.invoke(build([args[0]]), args, prog_name="llmecon")
+    whole = runner.invoke(app, args, prog_name="llmecon")
+    assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output)
+    assert alone.output.strip()
