@@ -12,7 +12,9 @@ throughput, TTFT and ITL over the calibration rows of ``benchmarks/data/serving_
 step ``t_o + t_seq B``: ``step_overhead_s`` and ``seq_overhead_s`` for Python schedulers
 (vLLM, SGLang, the default), ``trtllm_step_overhead_s`` and ``trtllm_seq_overhead_s`` for
 C++ runtimes (TensorRT-LLM, NIM, LMDeploy's TurboMind). Per GPU vendor: ``amd_bw_factor``
-and ``amd_flop_factor`` (``inf.VENDOR_FACTORS["AMD"]``, on ``mbu`` and on both MFUs).
+and ``amd_flop_factor`` (``inf.VENDOR_FACTORS["AMD"]``, on ``mbu`` and on both MFUs). Per
+compute precision: ``fp8_flop_factor`` (``inf.PRECISION_FLOP_FACTORS["fp8"]``, on both MFUs
+of the FP8 rows; ``build_replica`` sets it as ``Replica.flop_factor`` for users).
 Engine-specific: TensorRT-LLM's batch cap ``max_batch`` (its benchmark tool sizes the batch
 itself; vLLM's documented default ``max_num_seqs`` = 256 is kept for every other engine).
 ``kv_reserve_output`` is not fitted: it is taken from ``ENGINE_PRESETS`` (1.0 for
@@ -48,6 +50,7 @@ PARAMS: tuple[tuple[str, float, float], ...] = (
     ("trtllm_seq_overhead_s", 1e-7, 2e-3),
     ("amd_bw_factor", 0.2, 1.0),
     ("amd_flop_factor", 0.2, 1.0),
+    ("fp8_flop_factor", 0.2, 1.0),
 )
 
 #: TensorRT-LLM batch caps tried (a grid: the cap is an integer and the loss is flat between
@@ -100,10 +103,18 @@ def vendor_factors_from(x: np.ndarray) -> dict[str, tuple[float, float]]:
     return {"AMD": (v["amd_bw_factor"], v["amd_flop_factor"])}
 
 
+def precision_factors_from(x: np.ndarray) -> dict[str, float]:
+    """``inf.PRECISION_FLOP_FACTORS`` for a parameter vector (order of ``PARAMS``)."""
+    v = dict(zip((p[0] for p in PARAMS), (float(t) for t in x), strict=True))
+    return {"fp8": v["fp8_flop_factor"]}
+
+
 def residuals(z: np.ndarray, rows: Rows, mask: np.ndarray, trt_max_batch: int) -> np.ndarray:
     """Log errors of all metrics on the masked rows (z = log of the parameters)."""
     x = np.exp(z)
-    eff = row_efficiency(rows, presets_from(x, trt_max_batch), vendor_factors_from(x))
+    eff = row_efficiency(
+        rows, presets_from(x, trt_max_batch), vendor_factors_from(x), precision_factors_from(x)
+    )
     pred = predict(rows, eff)
     out = []
     for m in METRICS:
@@ -118,8 +129,8 @@ def residuals(z: np.ndarray, rows: Rows, mask: np.ndarray, trt_max_batch: int) -
 
 #: Starting points (order of ``PARAMS``); two guard against the kinks of max() in the roofline.
 STARTS: tuple[tuple[float, ...], ...] = (
-    (0.75, 0.45, 0.55, 4e-3, 1e-5, 2e-3, 2e-5, 2e-6, 0.7, 0.7),
-    (0.65, 0.6, 0.4, 2e-3, 3e-5, 1e-3, 5e-6, 1e-6, 0.9, 0.9),
+    (0.75, 0.45, 0.55, 4e-3, 1e-5, 2e-3, 2e-5, 2e-6, 0.7, 0.7, 0.7),
+    (0.65, 0.6, 0.4, 2e-3, 3e-5, 1e-3, 5e-6, 1e-6, 0.9, 0.9, 0.9),
 )
 
 
@@ -146,6 +157,10 @@ class Fit:
     def vendor_factors(self) -> dict[str, tuple[float, float]]:
         """Vendor factors with these values (``vendor_factors_from``)."""
         return vendor_factors_from(np.asarray(self.x))
+
+    def precision_factors(self) -> dict[str, float]:
+        """Precision factors with these values (``precision_factors_from``)."""
+        return precision_factors_from(np.asarray(self.x))
 
 
 def fit_mask(
@@ -218,7 +233,8 @@ def main() -> None:
         f"{values['trtllm_step_overhead_s']:.2g}, "
         f"seq_overhead_s={values['trtllm_seq_overhead_s']:.2g}; "
         f"trtllm max_batch={round(values['trtllm_max_batch'])}; "
-        f"VENDOR_FACTORS AMD=({values['amd_bw_factor']:.2f}, {values['amd_flop_factor']:.2f})"
+        f"VENDOR_FACTORS AMD=({values['amd_bw_factor']:.2f}, {values['amd_flop_factor']:.2f}); "
+        f"PRECISION_FLOP_FACTORS fp8={values['fp8_flop_factor']:.2f}"
     )
 
 

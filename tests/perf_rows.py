@@ -28,6 +28,11 @@ Rows skipped (and why) are returned in ``Rows.skipped``:
   length, so no fixed-length workload can be built;
 * a model whose architecture is not in the catalog with a verified config (Qwen1.5 32B).
 
+FP8 rows whose notes name Meta's own Llama 3.1 405B FP8 checkpoint keep its 16-bit layers at
+2 bytes (``MIXED_FP8_CHECKPOINTS``), which cuts their KV capacity. The rows' replicas carry
+the nominal FLOP peak (``flop_factor`` = 1); ``row_efficiency`` applies the precision's FLOP
+factor to the MFUs, so ``calibrate.py`` can fit it.
+
 TTFT of ``max_throughput`` rows (all requests queued at once) is pure queueing that depends
 on the number of requests sent, which the sources do not give; it is not compared.
 """
@@ -43,7 +48,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from llmecon.catalog import CatalogError, resolve_gpu, resolve_model
+from llmecon.catalog import CatalogError, ModelArch, resolve_gpu, resolve_model
 from llmecon.perf import inference as inf
 from llmecon.perf import memory
 from llmecon.perf.replica import DEFAULT_RESERVE_BYTES_PER_GPU, build_replica
@@ -93,6 +98,32 @@ FREE_MEMORY_FRACTION: dict[str, float] = {"trtllm": 0.95, "nim": 0.95}
 KV_FP8_ENGINES: frozenset[str] = frozenset({"trtllm", "nim", "mlperf-nvidia", "mlperf-amd"})
 
 
+#: FP8 checkpoints that keep part of the model in 16-bit, by the name the rows' notes give.
+#: Meta's own Llama 3.1 405B FP8 checkpoint (``meta-llama/Llama-3.1-405B-FP8``, run by the
+#: dstack H100 rows) quantises only the feed-forward layers: the self-attention layers and
+#: the first and last Transformer layers stay in 16-bit (A. Grattafiori et al., "The Llama 3
+#: Herd of Models", arXiv:2407.21783, section 6.2.2 "FP8 quantization", 2024-07); the
+#: embeddings and output head are not linear layers of the blocks either. NVIDIA's ModelOpt FP8 checkpoint (TensorRT-LLM rows) and AMD's
+#: Quark FP8 checkpoint (dstack MI300X rows) quantise every linear layer of the blocks.
+MIXED_FP8_CHECKPOINTS: frozenset[str] = frozenset({"meta-llama/Llama-3.1-405B-FP8"})
+
+
+def sixteen_bit_params(model: ModelArch) -> float:
+    """Parameters that Meta's FP8 recipe keeps in 16-bit (``MIXED_FP8_CHECKPOINTS``): the
+    self-attention projections of every layer, the feed-forward block of the first and last
+    layers, the token embedding and the output head. [parameters]
+
+    Llama 3.1 405B: 126 x 570.4e6 (Q, O: 16384^2; K, V: 16384 x 1024) + 2 x 2617.2e6 (the
+    feed-forward block: the rest of a layer) + 2 x 128256 x 16384 = 81.3e9.
+    """
+    h, layers = float(model.hidden_size), float(model.num_layers)
+    attn = 2.0 * h * model.num_attention_heads * model.head_dim
+    attn += 2.0 * h * model.num_kv_heads * model.head_dim
+    embed = 2.0 * model.vocab_size * h
+    mlp = (model.total_params_b * 1e9 - embed - layers * attn) / layers
+    return layers * attn + 2.0 * mlp + embed
+
+
 def kv_precision(engine: str, precision: str) -> str | None:
     """KV-cache precision for ``build_replica`` (``None``: its default, FP8 KV for FP8)."""
     if precision == "fp8" and engine not in KV_FP8_ENGINES:
@@ -134,6 +165,7 @@ class Rows:
     params_b: F = field(default_factory=lambda: np.array([], dtype=float))  # total [1e9]
     moe: NDArray[np.bool_] = field(default_factory=lambda: np.array([], dtype=bool))
     num_gpus: F = field(default_factory=lambda: np.array([], dtype=float))  # TP degree
+    precision: NDArray[np.str_] = field(default_factory=lambda: np.array([], dtype=str))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -165,7 +197,10 @@ def load_rows(path: Path = BENCHMARKS_CSV) -> Rows:
             continue
         g = int(r["num_gpus"])
         w = model.total_params_b * 1e9 * memory.bytes_per_weight(r["precision"])
-        util = _memory_utilization(r["engine"], gpu.memory_gb * memory.GB, g, w)
+        mixed = r["precision"] == "fp8" and any(c in r["notes"] for c in MIXED_FP8_CHECKPOINTS)
+        # the 16-bit share of a mixed checkpoint takes one more byte per parameter
+        extra = sixteen_bit_params(model) if mixed else 0.0
+        util = _memory_utilization(r["engine"], gpu.memory_gb * memory.GB, g, w + extra)
         rep, _fit = build_replica(
             model,
             gpu,
@@ -173,7 +208,18 @@ def load_rows(path: Path = BENCHMARKS_CSV) -> Rows:
             g,
             memory_utilization=util,
             kv_precision=kv_precision(r["engine"], r["precision"]),
+            flop_factor=1.0,  # the nominal peak: ``row_efficiency`` applies the factor
         )
+        if mixed:
+            kv_cap = memory.kv_capacity_tokens(
+                gpu.memory_gb * memory.GB,
+                g,
+                w + extra,
+                float(rep.kv_bytes_per_token),  # type: ignore[arg-type]
+                util,
+                DEFAULT_RESERVE_BYTES_PER_GPU,
+            )
+            rep = dataclasses.replace(rep, weight_bytes=w + extra, kv_capacity_tokens=float(kv_cap))
         for name, value in vars(rep).items():
             fields.setdefault(name, []).append(float(value))
         keep.append(r)
@@ -211,6 +257,7 @@ def load_rows(path: Path = BENCHMARKS_CSV) -> Rows:
         params_b=np.array(info["params"], dtype=float),
         moe=np.array(info["moe"], dtype=bool),
         num_gpus=np.array([float(r["num_gpus"]) for r in keep]),
+        precision=np.array([r["precision"] for r in keep], dtype=str),
     )
 
 
@@ -228,12 +275,16 @@ def row_efficiency(
     rows: Rows,
     presets: Mapping[str, inf.Efficiency],
     vendor_factors: Mapping[str, tuple[float, float]] | None = None,
+    precision_factors: Mapping[str, float] | None = None,
 ) -> inf.Efficiency:
     """One ``Efficiency`` with array fields: each row gets its engine's preset
     (``preset_name``; the default ``presets["default"]`` for engines without one), scaled by
     its GPU vendor's factors (``inf.for_vendor``; ``inf.VENDOR_FACTORS`` unless
-    ``vendor_factors``); static-batch rows run exactly their stated batch (``max_batch`` =
-    their concurrency)."""
+    ``vendor_factors``) and its precision's FLOP factor on both MFUs
+    (``inf.PRECISION_FLOP_FACTORS`` unless ``precision_factors``; the rows' replicas hold the
+    nominal peak, so this is where the factor enters, as ``build_replica`` applies it for
+    users); static-batch rows run exactly their stated batch (``max_batch`` = their
+    concurrency)."""
     base = presets["default"]
     names = [f.name for f in dataclasses.fields(inf.Efficiency)]
     cols: dict[str, F] = {}
@@ -242,6 +293,13 @@ def row_efficiency(
             [float(getattr(presets.get(preset_name(str(e)), base), name)) for e in rows.engine]
         )
     cols["max_batch"] = np.where(rows.static_batch, rows.concurrency, cols["max_batch"])
+    table = inf.PRECISION_FLOP_FACTORS if precision_factors is None else precision_factors
+    if table and len(rows.precision) == len(rows):
+        fl = np.ones(len(rows))
+        for prec, factor in table.items():
+            fl = np.where(rows.precision == prec, factor, fl)
+        cols["mfu_decode"] = cols["mfu_decode"] * fl
+        cols["mfu_prefill"] = cols["mfu_prefill"] * fl
     eff = inf.Efficiency(**cols)
     if len(rows.vendor) != len(rows):
         return eff

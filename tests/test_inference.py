@@ -97,9 +97,9 @@ def test_decode_step_per_sequence_overhead_by_hand() -> None:
     t_mem = 17.048576e9 / 2.4e12
     step, _ = decode_step_time(R, 8, 1000, seq)
     assert float(step) == pytest.approx(t_mem + 0.005 + 8 * 5e-5, rel=1e-12)
-    # the shipped Python-scheduler preset carries the fitted 0.26 ms per sequence, the C++
+    # the shipped Python-scheduler preset carries the fitted 0.22 ms per sequence, the C++
     # runtimes' 11 us; at 0 the step is the roofline plus t_o, bit for bit
-    assert Efficiency().seq_overhead_s == 0.00026
+    assert Efficiency().seq_overhead_s == 0.00022
     np.testing.assert_array_equal(
         decode_step_time(R, [1.0, 64.0], 1000, replace(E, seq_overhead_s=0.0))[0],
         decode_step_time(R, [1.0, 64.0], 1000, E)[0],
@@ -132,6 +132,57 @@ def test_for_vendor_scales_bandwidth_and_flops() -> None:
     assert for_vendor(E, "NVIDIA") is E  # no factors: the same object
     for b, f in VENDOR_FACTORS.values():
         assert 0.0 < b <= 1.0 and 0.0 < f <= 1.0
+
+
+def test_flop_factor_scales_the_compute_roofline_by_hand() -> None:
+    # flop_factor f = 0.5 halves the reachable rate: peak 1e15 * 0.5 = 5e14 FLOP/s
+    half = replace(R, flop_factor=0.5)
+    # prefill I = 2000: 3.3048576e13 FLOP / (5e14 * 0.6) = 0.11016192 s (twice 0.05508096)
+    assert float(prefill_time(half, 2000, E)) == pytest.approx(0.11016192, rel=1e-12)
+    # decode B = 256, c = 1000: flops = 2*8e9*256 + 4*256*1000*32*4096 = 4.230217728e12
+    # t_comp = 4.230217728e12 / (5e14 * 0.5) = 0.016920871 s; bytes = 16e9 + 256e3*131072
+    # = 4.9554432e10, t_mem = 4.9554432e10 / 2.4e12 = 0.020647680 s: still memory-bound
+    step, mem = decode_step_time(half, 256, 1000, E)
+    assert bool(mem)
+    assert float(step) == pytest.approx(4.9554432e10 / 2.4e12 + 0.005, rel=1e-12)
+    # f = 0.25: t_comp = 4.230217728e12 / (2.5e14 * 0.5) = 0.033841742 s > t_mem
+    step, mem = decode_step_time(replace(R, flop_factor=0.25), 256, 1000, E)
+    assert not bool(mem)
+    assert float(step) == pytest.approx(4.230217728e12 / 1.25e14 + 0.005, rel=1e-12)
+    # the default, 1, is the nominal peak bit for bit
+    np.testing.assert_array_equal(
+        prefill_time(replace(R, flop_factor=1.0), 2000, E), prefill_time(R, 2000, E)
+    )
+
+
+def test_build_replica_sets_the_precision_flop_factor() -> None:
+    from llmecon.catalog import resolve_gpu, resolve_model
+    from llmecon.perf.inference import PRECISION_FLOP_FACTORS
+    from llmecon.perf.replica import build_replica
+
+    model, h100 = resolve_model("llama-3.1-8b"), resolve_gpu("H100")
+    fp8, _ = build_replica(model, h100, "fp8", 1)
+    bf16, _ = build_replica(model, h100, "bf16", 1)
+    # the peak stays the nominal one (1979 / 989 TFLOP/s); the factor rides beside it
+    assert np.asarray(fp8.peak_flops) == 1979e12 and np.asarray(bf16.peak_flops) == 989e12
+    assert fp8.flop_factor == PRECISION_FLOP_FACTORS["fp8"] and bf16.flop_factor == 1.0
+    assert 0.0 < PRECISION_FLOP_FACTORS["fp8"] < 1.0
+    mine, _ = build_replica(model, h100, "fp8", 1, flop_factor=0.7)
+    assert mine.flop_factor == 0.7
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    f1=st.floats(0.05, 1.0),
+    f2=st.floats(0.05, 1.0),
+    b=st.integers(1, 512),
+    i=st.integers(1, 32000),
+)
+def test_lower_flop_factor_never_speeds_up(f1: float, f2: float, b: int, i: int) -> None:
+    lo, hi = min(f1, f2), max(f1, f2)
+    slow, fast = replace(R, flop_factor=lo), replace(R, flop_factor=hi)
+    assert float(prefill_time(slow, i, E)) >= float(prefill_time(fast, i, E))
+    assert float(decode_step_time(slow, b, i, E)[0]) >= float(decode_step_time(fast, b, i, E)[0])
 
 
 def test_prefill_time_by_hand() -> None:

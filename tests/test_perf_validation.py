@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from llmecon.perf import inference as inf
 from tests.perf_rows import load_rows, pct_errors, predict, row_efficiency, summarize
@@ -42,3 +43,30 @@ def test_single_request_ttft_is_prefill() -> None:
     eff = inf.Efficiency()
     point = inf.at_concurrency(rep, 1.0, 2048.0, 1.0, eff)
     assert np.isclose(point.ttft_s, inf.prefill_time(rep, 2048.0, eff))
+
+
+def test_meta_fp8_checkpoint_keeps_attention_in_16_bit() -> None:
+    from llmecon.catalog import resolve_model
+    from llmecon.perf import memory
+    from tests.perf_rows import sixteen_bit_params
+
+    m = resolve_model("Llama-3.1-405B")
+    # per layer: Q and O 16384 x 16384 = 2 x 268,435,456; K and V 16384 x 1024 = 2 x 16,777,216
+    attn = 2 * 268_435_456 + 2 * 16_777_216  # = 570,425,344
+    embed = 2 * 128_256 * 16_384  # token embedding and output head = 4,202,692,608
+    mlp = (m.total_params_b * 1e9 - embed - 126 * attn) / 126  # about 2.6172e9 per layer
+    expected = 126 * attn + 2 * mlp + embed  # about 81.3e9
+    assert sixteen_bit_params(m) == pytest.approx(expected, rel=1e-12)
+    assert sixteen_bit_params(m) == pytest.approx(81.3e9, rel=2e-3)
+    rows = load_rows()
+    k = rows.ids.index("vllm-dstack-l31-405b-h100-tp8-fp8-2048-2048-bs4")
+    amd = rows.ids.index("vllm-dstack-l31-405b-mi300x-tp8-fp8-2048-2048-bs4")
+    # Meta's checkpoint: 405.85e9 bytes at 1 byte + 81.3e9 more at 2 bytes
+    w = m.total_params_b * 1e9 + expected
+    assert float(np.asarray(rows.replica.weight_bytes)[k]) == pytest.approx(w, rel=1e-12)
+    # KV capacity: (8 x 80e9 x 0.9 - w - 8 GiB) / 516,096 bytes per token (bf16 KV)
+    kv = (8 * 80e9 * 0.9 - w - 8 * memory.GIB) / 516_096.0
+    assert float(np.asarray(rows.replica.kv_capacity_tokens)[k]) == pytest.approx(kv, rel=1e-9)
+    assert 150_000 < kv < 160_000
+    # AMD's Quark checkpoint quantises every linear layer: 1 byte per parameter
+    assert float(np.asarray(rows.replica.weight_bytes)[amd]) == pytest.approx(405.85e9, rel=1e-3)

@@ -206,14 +206,17 @@ def test_trtllm_does_not_run_on_amd() -> None:
 
 
 def test_engine_preset_fields_the_scenario_cannot_set_are_kept() -> None:
-    """TensorRT-LLM's per-sequence overhead (11 us, not settable in a scenario) reaches the
+    """TensorRT-LLM's per-sequence overhead (not settable in a scenario) reaches the
     engine: before the search's brute-force check found it, evaluate used vLLM's 0.26 ms."""
     from llmecon.engine.inputs import Inputs
     from llmecon.engine.resolve import resolve_efficiency
+    from llmecon.perf.inference import ENGINE_PRESETS, Efficiency
 
     s = _scenario(engine="trtllm")
     eff = resolve_efficiency(Inputs(s, {}), s.option("own"), None, "NVIDIA")
-    assert eff.seq_overhead_s == pytest.approx(11e-6)
+    preset = ENGINE_PRESETS["trtllm"].seq_overhead_s
+    assert preset != Efficiency().seq_overhead_s  # the C++ scheduler's own, not vLLM's
+    assert eff.seq_overhead_s == pytest.approx(preset)
 
 
 def _best(s: Scenario, space: Space) -> float:

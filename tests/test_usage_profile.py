@@ -419,6 +419,87 @@ def test_malformed_rows_are_counted_skipped_and_located(tmp_path: Path) -> None:
     )
 
 
+def _bin_quantile(bins: list[tuple[int, int]], q: float) -> float:
+    """Quantile ``q`` of fine histogram ``bins`` ((bin, rows), ascending), interpolated in its
+    bin: bin b spans 2^(b/32) - 1 to 2^((b+1)/32) - 1 (32 bins per doubling)."""
+    target = q * sum(c for _, c in bins)
+    acc = 0
+    for b, c in bins:
+        if acc + c >= target:
+            lo, hi = 2 ** (b / 32) - 1, 2 ** ((b + 1) / 32) - 1
+            return lo + (target - acc) / c * (hi - lo)
+        acc += c
+    raise AssertionError("target beyond the histogram")
+
+
+def test_large_logs_take_percentiles_from_the_one_scan_histograms(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # above EXACT_QUANTILE_ROWS the percentiles come from the fine histograms that the
+    # aggregate scan collects; 0 forces that path on the week
+    monkeypatch.setattr("llmecon.usage.read.EXACT_QUANTILE_ROWS", 0)
+    p = profile_files([write_litellm(tmp_path / "spend.csv")])
+    assert not p.exact_quantiles
+    assert any("log-spaced histograms" in n for n in p.notes)
+    # 1000 tokens: floor(32 * log2(1001)) = floor(318.95) = bin 318;
+    # 3000 tokens: floor(32 * log2(3001)) = floor(369.66) = bin 369
+    inp = [(318, 7), (369, 7)]
+    # p50: 7 of 14 rows, the top of bin 318 = 2^(319/32) - 1 = 1002.2 (1000 exactly, +0.2 %)
+    assert p.input_tokens.p50 == pytest.approx(_bin_quantile(inp, 0.5))
+    assert p.input_tokens.p50 == pytest.approx(2 ** (319 / 32) - 1)
+    assert p.input_tokens.p50 == pytest.approx(1000, rel=0.022)
+    # p90: 12.6 of 14 rows, 5.6 / 7 = 0.8 of the way through bin 369 (3000 exactly)
+    assert p.input_tokens.p90 == pytest.approx(_bin_quantile(inp, 0.9))
+    assert p.input_tokens.p90 == pytest.approx(3000, rel=0.022)
+    # 100 and 300 output tokens: bins floor(32 * log2(101)) = 213, floor(32 * log2(301)) = 263
+    assert p.output_tokens.p90 == pytest.approx(_bin_quantile([(213, 7), (263, 7)], 0.9))
+    # latency 2 s = 2000 ms, bin floor(32 * log2(2001)) = 350: p50 halfway through it
+    assert p.latency_s is not None and p.latency_s.p50 == pytest.approx(
+        _bin_quantile([(350, 14)], 0.5) / 1000
+    )
+    # TTFT 0.5 s = 500 ms, bin floor(32 * log2(501)) = 286
+    assert p.ttft_s is not None and p.ttft_s.p99 == pytest.approx(
+        _bin_quantile([(286, 14)], 0.99) / 1000
+    )
+    # the chart's bins: 4 per doubling, so fine bin // 8: 318 // 8 = 39, 369 // 8 = 46
+    assert p.histograms["input"] == {39: 7, 46: 7}
+    assert p.histograms["output"] == {213 // 8: 7, 263 // 8: 7}  # {26: 7, 32: 7}
+    # the means stay exact
+    assert p.input_tokens.mean == pytest.approx(2000)
+
+
+def test_rows_without_a_latency_are_not_binned_as_zero(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("llmecon.usage.read.EXACT_QUANTILE_ROWS", 0)
+    rows = litellm_rows()
+    for r in rows:
+        del r["completionStartTime"]  # no TTFT in the export at all
+    for r in rows[:7]:
+        r["endTime"] = ""  # no latency on half the rows
+    p = profile_files([_write_csv(tmp_path / "spend.csv", rows)])
+    assert p.ttft_s is None
+    # the 7 rows with a latency, all 2 s (bin 350); an empty one must not count as 0 ms
+    assert p.latency_s is not None
+    assert p.latency_s.mean == pytest.approx(2.0)
+    assert p.latency_s.p50 == pytest.approx(_bin_quantile([(350, 7)], 0.5) / 1000)
+    assert p.latency_s.p50 == pytest.approx(2.0, rel=0.022)
+
+
+def test_epoch_seconds_and_milliseconds_as_text(tmp_path: Path) -> None:
+    rows = litellm_rows()
+    for i, (r, e) in enumerate(zip(rows, EVENTS, strict=True)):
+        s = e["t"].timestamp()  # 2026-01-05T00:00Z = 1,767,571,200 s
+        # even rows in Unix seconds, odd rows in milliseconds (above 1e11: divided by 1000)
+        r["startTime"] = str(int(s)) if i % 2 == 0 else str(int(s * 1000))
+        r["endTime"] = str(int(s + 2))
+    p = profile_files([_write_csv(tmp_path / "epoch.csv", rows)])
+    assert p.malformed == {}
+    assert p.hourly_weights == pytest.approx(_hourly())
+    assert p.latency_s is not None and p.latency_s.mean == pytest.approx(2.0)
+    assert p.naive_rows == 0 and p.offsets == []
+
+
 def test_naive_timestamps_are_utc_and_said_so(tmp_path: Path) -> None:
     rows = litellm_rows()
     for r in rows:

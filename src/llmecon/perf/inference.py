@@ -113,6 +113,10 @@ class Replica:
     network_bandwidth : inter-node (compute-fabric) bandwidth per GPU per direction: the
         node's NIC bandwidth over its GPUs. Default 50e9, one 400 Gb/s NIC per GPU as in DGX
         H100/H200/B200 (``DEFAULT_NETWORK_BANDWIDTH``); override for other fabrics. [bytes/s]
+    flop_factor : share of ``peak_flops`` the model's FLOPs can reach at its precision,
+        relative to 16-bit (``PRECISION_FLOP_FACTORS``; ``build_replica`` sets it, below 1
+        for FP8). The roofline's compute time uses ``peak_flops * flop_factor``, and the
+        ``Efficiency`` fractions apply on top of it. Default 1. [-]
     """
 
     weight_bytes: ArrayLike
@@ -132,6 +136,7 @@ class Replica:
     activation_bytes: ArrayLike = 2.0
     gpus_per_node: ArrayLike = DEFAULT_GPUS_PER_NODE
     network_bandwidth: ArrayLike = DEFAULT_NETWORK_BANDWIDTH
+    flop_factor: ArrayLike = 1.0
 
 
 #: vLLM's per-step token budget on GPUs of 70 GB or more other than A100 (2048 elsewhere) [13].
@@ -174,22 +179,24 @@ class Efficiency:
     Defaults were fitted by ``benchmarks/calibrate.py`` (robust least squares on log errors
     of throughput, TTFT and ITL) on the 125 calibration rows of
     ``benchmarks/data/serving_benchmarks.csv`` (TensorRT-LLM, vLLM, NIM, LMDeploy; H100,
-    H200, A100, A10G, L40S, MI300X; TP 1-8; bf16/fp16/fp8/int8/int4), 2026-11-30; the 63
-    hold-out rows, the leave-one-source-out figures and the per-category errors are in
-    ``benchmarks/README.md``. The shared defaults are the Python-scheduler values (vLLM,
-    SGLang): ``t_o`` = 4.2 ms and ``t_seq`` = 0.26 ms per sequence; ``ENGINE_PRESETS`` holds
-    the C++ runtimes' (TensorRT-LLM, NIM, LMDeploy: 0.75 ms and 11 us, TensorRT-LLM's batch
-    cap 768 and ``kv_reserve_output`` = 1). ``mfu_decode`` sits at its fitting bound (0.9):
-    decode is memory-bound on nearly every row, so the data barely constrain it.
-    ``max_batch`` stays vLLM's documented default ``max_num_seqs`` = 256.
+    H200, A100, A10G, L40S, MI300X; TP 1-8; bf16/fp16/fp8/int8/int4), refitted 2026-12-01
+    with the FP8 factor (``PRECISION_FLOP_FACTORS``) and Meta's mixed FP8 405B checkpoint
+    (``tests/perf_rows.py``); the 63 hold-out rows, the leave-one-source-out figures and the
+    per-category errors are in ``benchmarks/README.md``. The shared defaults are the
+    Python-scheduler values (vLLM, SGLang): ``t_o`` = 4.3 ms and ``t_seq`` = 0.22 ms per
+    sequence; ``ENGINE_PRESETS`` holds the C++ runtimes' (TensorRT-LLM, NIM, LMDeploy: 1.1 ms
+    and 11 us, TensorRT-LLM's batch cap 384 and ``kv_reserve_output`` = 1; the 2026-12-01 fit
+    gives 4.4 us per sequence, the leave-one-source-out folds 5-11 us, and the 2026-11-30
+    fit's 11 us is kept). ``mfu_decode`` (0.68) is weakly constrained: decode is memory-bound
+    on most rows. ``max_batch`` stays vLLM's documented default ``max_num_seqs`` = 256.
     """
 
     mbu: ArrayLike = 0.81
-    mfu_decode: ArrayLike = 0.90
-    mfu_prefill: ArrayLike = 0.57
-    step_overhead_s: ArrayLike = 0.0042
-    seq_overhead_s: ArrayLike = 0.00026
-    allreduce_latency_s: ArrayLike = 46e-6
+    mfu_decode: ArrayLike = 0.68
+    mfu_prefill: ArrayLike = 0.61
+    step_overhead_s: ArrayLike = 0.0043
+    seq_overhead_s: ArrayLike = 0.00022
+    allreduce_latency_s: ArrayLike = 44e-6
     max_batch: ArrayLike = DEFAULT_MAX_BATCH
     kv_reserve_output: ArrayLike = 0.5
     network_latency_s: ArrayLike = DEFAULT_NETWORK_LATENCY_S
@@ -199,20 +206,20 @@ class Efficiency:
 #: TensorRT-LLM's engine-specific values (fitted by ``benchmarks/calibrate.py``, except
 #: ``kv_reserve_output``, which is its scheduler's documented behaviour).
 _TRTLLM: Final[Efficiency] = Efficiency(
-    step_overhead_s=0.00075, seq_overhead_s=11e-6, max_batch=768, kv_reserve_output=1.0
+    step_overhead_s=0.0011, seq_overhead_s=11e-6, max_batch=384, kv_reserve_output=1.0
 )
 
 #: LMDeploy's TurboMind: a C++ runtime like TensorRT-LLM's (the same fitted per-step cost),
 #: with the admit-while-it-fits scheduling and batch cap of the default.
-_TURBOMIND: Final[Efficiency] = Efficiency(step_overhead_s=0.00075, seq_overhead_s=11e-6)
+_TURBOMIND: Final[Efficiency] = Efficiency(step_overhead_s=0.0011, seq_overhead_s=11e-6)
 
 #: Per-engine presets. Engines differ in how many sequences they batch by default (vLLM's
 #: ``max_num_seqs`` = 256 [3]; TensorRT-LLM's ``trtllm-bench`` sizes the batch itself, fitted
-#: as 768), in how much KV cache they hold per sequence (``kv_reserve_output``) and in the
+#: as 384), in how much KV cache they hold per sequence (``kv_reserve_output``) and in the
 #: host-side cost of one engine step, ``t_o + t_seq B`` (``step_overhead_s``,
 #: ``seq_overhead_s``) per runtime family: C++ runtimes (TensorRT-LLM, NIM's TensorRT-LLM
-#: engine, LMDeploy's TurboMind: 0.75 ms + 11 us per sequence, fitted) against Python
-#: schedulers (vLLM, SGLang, the default: 4.2 ms + 0.26 ms per sequence). The
+#: engine, LMDeploy's TurboMind: 1.1 ms + 11 us per sequence, fitted) against Python
+#: schedulers (vLLM, SGLang, the default: 4.3 ms + 0.22 ms per sequence). The
 #: bandwidth/FLOP efficiencies are shared (fitted on all engines); a GPU vendor's own
 #: factors are in ``VENDOR_FACTORS``.
 ENGINE_PRESETS: Final[dict[str, Efficiency]] = {
@@ -229,14 +236,29 @@ ENGINE_PRESETS: Final[dict[str, Efficiency]] = {
 #: ``Efficiency``: ``(bandwidth factor, FLOP factor)``. Vendors not listed: 1.
 #: ``benchmarks/calibrate.py`` fits AMD's on the MI300X rows (vLLM ROCm
 #: 0.6 2024, MLPerf v4.1 AMD) jointly with ``seq_overhead_s``: MI300X under the 2024 ROCm
-#: stack reaches 0.60 of the bandwidth fraction and 0.42 of the FLOP fraction that the NVIDIA
-#: rows reach (2026-11-30). They are fitted, not measured hardware figures:
+#: stack reaches 0.57 of the bandwidth fraction and 0.50 of the FLOP fraction that the NVIDIA
+#: rows reach (2026-12-01). They are fitted, not measured hardware figures:
 #: they lump the HBM bandwidth MI300X achieves below its 5.3 TB/s peak (its eight HBM stacks
 #: sit behind four I/O dies and the Infinity Fabric; Chips and Cheese, "Testing AMD's Giant
 #: MI300X", 2024) with the maturity of 2024 ROCm kernels (vLLM's ROCm paged attention,
 #: hipBLASLt GEMMs). The engine and ``perf`` apply them to the presets (``for_vendor``), not
 #: to the user's own efficiency values or calibrations.
-VENDOR_FACTORS: Final[dict[str, tuple[float, float]]] = {"AMD": (0.60, 0.42)}
+VENDOR_FACTORS: Final[dict[str, tuple[float, float]]] = {"AMD": (0.57, 0.50)}
+
+#: Share of a precision's nominal dense tensor peak that the model's FLOPs reach, relative to
+#: the 16-bit rows the ``Efficiency`` fractions are fitted on; ``perf.replica.build_replica``
+#: sets it as ``Replica.flop_factor``. Precisions not listed: 1. FP8 doubles the tensor
+#: rate of Hopper and Ada GPUs but not the rest of a layer's work (a judgement on the
+#: mechanism: the attention matmuls of the engines' default kernels, normalisation, rotary
+#: embedding and the quantisation of activations run at 16-bit rates or are memory-bound),
+#: and the FP8 GEMMs themselves reach a smaller share of their doubled peak. The published
+#: batch-1 prefills show it: Llama 2 7B, 2048 tokens, runs at 69 % of the A100's 16-bit peak
+#: (133 ms, TensorRT-LLM ``performance.md``) but at 40 % of the H100's FP8 peak (36 ms), and
+#: NIM's Llama 3.3 70B FP8 prefill at 46 % (``benchmarks/data/serving_benchmarks.csv``).
+#: ``benchmarks/calibrate.py`` fits it with the other factors (``fp8_flop_factor`` = 0.85 on
+#: the 125 calibration rows, 0.80-0.93 over the leave-one-source-out folds; 2026-12-01); it
+#: is fitted, not a hardware constant.
+PRECISION_FLOP_FACTORS: Final[dict[str, float]] = {"fp8": 0.85}
 
 
 def for_vendor(
@@ -334,6 +356,15 @@ class ServingPoint:
 
 def _f(x: ArrayLike) -> F:
     return np.asarray(x, dtype=float)
+
+
+def _peak(replica: Replica) -> F:
+    """The tensor rate the model's FLOPs can reach on one GPU, ``peak_flops * flop_factor``
+    (``Replica``; the factor is 1 unless the precision's peak is out of reach). [FLOP/s]"""
+    share = replica.flop_factor
+    if isinstance(share, float) and share == 1.0:  # perf: the common case, no multiply
+        return _f(replica.peak_flops)
+    return _f(replica.peak_flops) * _f(share)
 
 
 def experts_touched(num_experts: ArrayLike, experts_per_token: ArrayLike, tokens: ArrayLike) -> F:
@@ -482,7 +513,7 @@ def decode_step_time(
         replica.attn_dim
     )
     t_mem = bytes_read / (g * _f(replica.mem_bandwidth) * _f(eff.mbu))
-    t_comp = flops / (g * _f(replica.peak_flops) * _f(eff.mfu_decode))
+    t_comp = flops / (g * _peak(replica) * _f(eff.mfu_decode))
     step = (
         np.maximum(t_mem, t_comp)
         + _f(eff.step_overhead_s)
@@ -566,7 +597,7 @@ def prefill_time(
     h = _cached_share(cached_share)
     g = _f(replica.num_gpus)
     flops = _prefill_flops(replica, i, h)
-    t_comp = flops / (g * _f(replica.peak_flops) * _f(eff.mfu_prefill))
+    t_comp = flops / (g * _peak(replica) * _f(eff.mfu_prefill))
     t_mem = _f(replica.weight_bytes) / (g * _f(replica.mem_bandwidth) * _f(eff.mbu))
     return np.maximum(t_comp, t_mem) + allreduce_time(replica, _uncached_tokens(i, h), eff)
 
@@ -605,7 +636,7 @@ def _prefill_compute_time(
     compute and all-reduce parts of ``prefill_time``. [s]"""
     g = _f(replica.num_gpus)
     flops = _prefill_flops(replica, prompt_tokens, cached_share)
-    return flops / (g * _f(replica.peak_flops) * _f(eff.mfu_prefill)) + allreduce_time(
+    return flops / (g * _peak(replica) * _f(eff.mfu_prefill)) + allreduce_time(
         replica, _uncached_tokens(prompt_tokens, cached_share), eff
     )
 
@@ -749,7 +780,7 @@ def _itl_limit(
     m1 = ctx * _f(replica.kv_bytes_per_token) / (g * _f(replica.mem_bandwidth) * _f(eff.mbu))
     k1 = (
         2.0 * _f(replica.active_params) + 4.0 * ctx * _f(replica.num_layers) * _f(replica.attn_dim)
-    ) / (g * _f(replica.peak_flops) * _f(eff.mfu_decode))
+    ) / (g * _peak(replica) * _f(eff.mfu_decode))
     _, lat, bw = _ring(replica, eff)
     layers2 = np.where(g > 1.0, 2.0 * _f(replica.num_layers), 0.0)
     r0 = layers2 * lat

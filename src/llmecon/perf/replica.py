@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from llmecon.catalog import GPU, ModelArch, fact
 from llmecon.perf import memory
-from llmecon.perf.inference import Replica
+from llmecon.perf.inference import PRECISION_FLOP_FACTORS, Replica
 
 #: Per-GPU memory held back for activations, CUDA graphs and workspace [bytes]; vLLM profiles
 #: this at start-up; 1 GiB per GPU is a llmecon assumption (typical profiled size at batch 256).
@@ -65,6 +65,7 @@ def build_replica(
     memory_utilization: float = memory.DEFAULT_GPU_MEMORY_UTILIZATION,
     network_gbs_per_gpu: float | None = None,
     gpus_in_node: float | None = None,
+    flop_factor: float | None = None,
 ) -> tuple[Replica, Fit]:
     """Numbers for ``perf.inference`` from a catalog model and GPU.
 
@@ -74,6 +75,12 @@ def build_replica(
     tensor-parallel group larger than one node crosses (``inference.allreduce_time``);
     ``None`` takes the DGX H100 values, 50 GB/s and 8 (``network_bandwidth_gbs``,
     ``gpus_per_node``).
+
+    ``Replica.peak_flops`` is the GPU's nominal dense peak at ``precision``;
+    ``Replica.flop_factor`` is ``flop_factor`` [-], the share of that peak the model's FLOPs
+    can reach relative to 16-bit (``None``: ``inference.PRECISION_FLOP_FACTORS``, 1 for
+    precisions not listed, below 1 for FP8). Efficiency fractions (``mfu_decode``,
+    ``mfu_prefill``) apply on top of both.
     """
     kv_prec = kv_precision or ("fp8" if precision == "fp8" else "bf16")
     bpw = memory.bytes_per_weight(precision)
@@ -88,6 +95,7 @@ def build_replica(
             model.rope_head_dim,
         )
     )
+    flops_share = PRECISION_FLOP_FACTORS.get(precision, 1.0) if flop_factor is None else flop_factor
     mem_bytes = gpu.memory_gb * memory.GB
     kv_tokens = float(
         memory.kv_capacity_tokens(
@@ -113,6 +121,7 @@ def build_replica(
         kv_capacity_tokens=kv_tokens,
         num_gpus=num_gpus,
         peak_flops=gpu.peak_tflops(precision) * 1e12,
+        flop_factor=flops_share,
         mem_bandwidth=gpu.mem_bandwidth_gbs * 1e9,
         link_bandwidth=link_bandwidth_gbs(gpu) * 1e9,
         num_experts=model.num_experts,

@@ -241,6 +241,10 @@ class _Sql:
         self.rel, self.fmt = rel, fmt
         self.used: set[str] = set()
         self.ts_sql: str | None = None
+        #: text timestamp SQL -> alias of its ``TRY_CAST(... AS TIMESTAMPTZ)``, computed once
+        #: per row a level below (see _canonical): repeating the cast in a CASE or COALESCE
+        #: would parse the text again (COALESCE evaluates every argument on every row)
+        self.casts: dict[str, str] = {}
 
     def resolve(self, spec: str) -> tuple[str, str, str | None] | None:
         """(column SQL, its type, JSON path inside it or None) for the first alternative of
@@ -303,11 +307,13 @@ class _Sql:
             # a naive timestamp: epoch() reads it as UTC
             return f"epoch({col})", "'naive'"
         s = f"({col} ->> '$')" if typ == "JSON" else f"CAST({col} AS VARCHAR)"
-        # an epoch number written as text is Unix seconds; anything else ISO 8601
+        cast = self.casts.setdefault(s, f"_llm_c{len(self.casts)}")
+        # ISO 8601 first; an epoch number written as text is Unix seconds (the number is
+        # parsed only on rows that are not ISO 8601: CASE is lazy)
         num = f"TRY_CAST({s} AS DOUBLE)"
         ts = (
-            f"COALESCE(epoch(TRY_CAST({s} AS TIMESTAMPTZ)), CASE WHEN {num} > 1e11 THEN "
-            f"{num} / 1000 WHEN {num} > 1e8 THEN {num} END)"
+            f"CASE WHEN {cast} IS NOT NULL THEN epoch({cast}) WHEN {num} > 1e11 THEN "
+            f"{num} / 1000 WHEN {num} > 1e8 THEN {num} END"
         )
         label = (
             f"CASE WHEN {s} IS NULL THEN NULL WHEN {s} LIKE '%Z' OR {s} LIKE '%z' THEN 'Z' "
@@ -424,12 +430,13 @@ def _canonical(
             "batch",
         )
     }
-    has = {k: v is not None for k, v in cols.items()}
+    # a field the export lacks, or a constant 0 (no cache columns), costs no aggregate
+    has = {k: v is not None and v != "0" for k, v in cols.items()}
+    has["dropped"] = bool(where)
     keep = "TRUE"
     if fmt.keep is not None:
         kcol = b.text(fmt.keep[0])
         keep = f"({kcol} = {_lit(fmt.keep[1])})" if kcol is not None else "TRUE"
-    # two levels: the row's time is parsed once (_llm_t), and the spans use it
     first = [
         f"{ts[0]} AS _llm_t",
         f"{ts[1]} AS _llm_tz",
@@ -447,9 +454,11 @@ def _canonical(
     )
     if numbered:
         sel.append("_llmecon_rn")
-    inner = (
-        f"SELECT {', '.join(sel)} FROM (SELECT {', '.join(first)}, * FROM ({source}) WHERE {keep})"
-    )
+    # three levels: each text timestamp is parsed once (_llm_cN), the row's time is taken once
+    # (_llm_t), and the spans use it
+    casts = "".join(f"TRY_CAST({s} AS TIMESTAMPTZ) AS {a}, " for s, a in b.casts.items())
+    parsed = f"SELECT {casts}* FROM ({source}) WHERE {keep}"
+    inner = f"SELECT {', '.join(sel)} FROM (SELECT {', '.join(first)}, * FROM ({parsed}))"
     reason = (
         "CASE WHEN _llm_t IS NULL THEN 'bad timestamp' "
         "WHEN inp IS NULL OR outp IS NULL THEN 'non-numeric token count' "
@@ -677,16 +686,53 @@ def _aggregate(
             continue
         keep_aggs.append((name, sql))
     kept = {n for n, _ in keep_aggs}
+    # keys the export cannot vary (no project column, no filter) are constants, not keys: each
+    # key costs a hash and a compare per row and grouping set
+    cols = [
+        "reason",
+        "dropped" if has.get("dropped", True) else "FALSE",
+        "_llm_tz",
+        "_llm_g_hour",
+        "_llm_g_model",
+        "_llm_g_project" if has.get("project", True) else "NULL",
+        "_llm_g_provider" if has.get("provider", True) else "NULL",
+        "_llm_g_batch" if has.get("batch", True) else "NULL",
+    ]
+    keys = ", ".join(c for c in cols if c not in ("FALSE", "NULL"))
+    # per-request logs: the fine histograms come from the same scan, as one grouping set per
+    # histogrammed quantity (a CSV is tokenised and parsed once; histogram() per group, or a
+    # second scan, would cost about as much again)
+    hist = [
+        (name, f"_llm_b{i}")
+        for i, name in enumerate(_HIST)
+        if form.per_request and has.get(name, True)
+    ]
+    f = FINE_PER_OCTAVE
+    # greatest() skips a NULL: a row without the value must not land in bin 0
+    bins = "".join(
+        f", CASE WHEN {ok} AND {_HIST[name]} IS NOT NULL THEN "
+        f"CAST(floor(log2(greatest({_HIST[name]}, 0) + 1) * {f}) AS INTEGER) END AS {alias}"
+        for name, alias in hist
+    )
+    if hist:
+        by = "GROUPING SETS ((" + keys + "), " + ", ".join(f"({a})" for _, a in hist) + ")"
+        extra = "".join(f", {a}, GROUPING({a})" for _, a in hist)
+    else:
+        by, extra = keys, ""
     rows = _run(
         con,
         f"""
-        SELECT reason, dropped, _llm_tz,
-          CASE WHEN {ok} THEN CAST(floor(_llm_t / 3600) * 3600 AS BIGINT) END AS hour,
-          CASE WHEN {ok} THEN model END, CASE WHEN {ok} THEN project END,
-          CASE WHEN {ok} THEN provider END, CASE WHEN {ok} THEN batch END,
-          count(*), {", ".join(sql for _, sql in keep_aggs)}
-        FROM ({canon})
-        GROUP BY ALL
+        SELECT {", ".join(cols)}, count(*), {", ".join(sql for _, sql in keep_aggs)}{extra}
+        FROM (
+          SELECT *,
+            CASE WHEN {ok} THEN CAST(floor(_llm_t / 3600) * 3600 AS BIGINT) END AS _llm_g_hour,
+            CASE WHEN {ok} THEN model END AS _llm_g_model,
+            CASE WHEN {ok} THEN project END AS _llm_g_project,
+            CASE WHEN {ok} THEN provider END AS _llm_g_provider,
+            CASE WHEN {ok} THEN batch END AS _llm_g_batch{bins}
+          FROM ({canon})
+        )
+        GROUP BY {by}
         """,
         progress,
     )
@@ -694,7 +740,17 @@ def _aggregate(
     groups: list[tuple[Any, ...]] = []
     filtered = naive = read = 0
     offsets: set[str] = set()
+    fine: dict[str, dict[int, int]] = {name: {} for name in _HIST}
+    width = 9 + len(keep_aggs)
     for r in rows:
+        set_ = next((i for i in range(len(hist)) if r[width + 2 * i + 1] == 0), None)
+        if set_ is not None:
+            # a histogram's row: its bin (NULL for rows not counted) and the rows in it
+            b = r[width + 2 * set_]
+            if b is not None:
+                fine[hist[set_][0]][int(b)] = int(r[8])
+            continue
+        r = r[:width]
         reason, dropped, tz, n = r[0], r[1], r[2], int(r[8])
         read += n
         if reason is not None:
@@ -733,7 +789,7 @@ def _aggregate(
         scan_.first_lines = _first_lines(con, files, form)
     valid = sum(int(g[5]) for g in merged)
     if form.per_request and valid:
-        _per_request(con, canon, ok, valid, scan_)
+        _per_request(con, canon, ok, valid, fine, scan_)
     return scan_
 
 
@@ -775,23 +831,18 @@ def _merge(groups: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return [(*k, *v) for k, v in sorted(out.items(), key=lambda kv: tuple(str(x) for x in kv[0]))]
 
 
-def _per_request(con: Any, canon: str, ok: str, valid: int, scan_: Scan) -> None:
-    """Scan B: fine histograms of tokens and latency; exact quantiles up to
-    ``EXACT_QUANTILE_ROWS`` rows, else quantiles from the histograms."""
-    f = FINE_PER_OCTAVE
+def _per_request(
+    con: Any, canon: str, ok: str, valid: int, fine: Mapping[str, dict[int, int]], scan_: Scan
+) -> None:
+    """Quantiles and chart histograms of tokens and latency from scan A's fine histograms
+    (``fine``: name -> bin -> rows); up to ``EXACT_QUANTILE_ROWS`` rows, a second scan (scan
+    B) takes exact quantiles instead."""
     exact = valid <= EXACT_QUANTILE_ROWS
     qs = "[" + ", ".join(str(x) for x in QUANTILES) + "]"
-    aggs = [
-        f"histogram(CAST(floor(log2(greatest({x}, 0) + 1) * {f}) AS INTEGER))"
-        for x in _HIST.values()
-    ]
+    r: tuple[Any, ...] = ()
     if exact:
-        aggs += [f"quantile_cont({c}, {qs})" for c in ("inp", "outp", "ttft_s", "latency_s")]
-    r = _run(con, f"SELECT {', '.join(aggs)} FROM ({canon}) WHERE {ok}")[0]
-    fine = {
-        name: {int(k): int(v) for k, v in (h or {}).items()}
-        for name, h in zip(_HIST, r, strict=False)
-    }
+        aggs = [f"quantile_cont({c}, {qs})" for c in ("inp", "outp", "ttft_s", "latency_s")]
+        r = _run(con, f"SELECT {', '.join(aggs)} FROM ({canon}) WHERE {ok}")[0]
     step = FINE_PER_OCTAVE // BINS_PER_OCTAVE
     for name in ("input", "output"):
         chart: dict[int, int] = {}
@@ -801,7 +852,7 @@ def _per_request(con: Any, canon: str, ok: str, valid: int, scan_: Scan) -> None
     scan_.exact_quantiles = exact
     for i, name in enumerate(_HIST):
         if exact:
-            v = r[len(_HIST) + i]
+            v = r[i]
             scan_.quantiles[name] = [None if x is None else float(x) for x in (v or [None] * 3)]
         else:
             scale = 1000.0 if name.endswith("_s") else 1.0
