@@ -907,31 +907,36 @@ def check_shape(data: Any, where: str = "(top level)") -> None:
     walk(data, 0)
 
 
+def read_yaml_text(text: str, where: str) -> Any:
+    """The data of a scenario's YAML text (a file's, or one sent to the web API), every way it
+    can fail one line starting with ``where``: a repeated key, malformed YAML, too deep."""
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except ScenarioError as err:
+        raise ScenarioError([f"{where}: {line}" for line in err.problems]) from None
+    except RecursionError:
+        raise ScenarioError(
+            [f"{where}: nested too deeply to read; a scenario is a few levels of mappings"]
+        ) from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        at = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        if "maximum nesting depth" in problem:  # libyaml's own cap
+            raise ScenarioError(
+                [f"{where}: nested too deeply to read; a scenario is a few levels of mappings"]
+            ) from None
+        raise ScenarioError(
+            [f"{where}:{at} malformed YAML ({problem}); fix the indentation or quoting there"]
+        ) from None
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario YAML file."""
     p = Path(path)
     if not p.exists():
         raise ScenarioError([f"{p}: no such file; create one with `llmecon init {p}`"])
-    text = _read_text(p)
-    try:
-        data = yaml.load(text, Loader=_Loader)
-    except ScenarioError as err:
-        raise ScenarioError([f"{p}: {line}" for line in err.problems]) from None
-    except RecursionError:
-        raise ScenarioError(
-            [f"{p}: nested too deeply to read; a scenario is a few levels of mappings"]
-        ) from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        if "maximum nesting depth" in problem:  # libyaml's own cap
-            raise ScenarioError(
-                [f"{p}: nested too deeply to read; a scenario is a few levels of mappings"]
-            ) from None
-        raise ScenarioError(
-            [f"{p}:{where}: malformed YAML ({problem}); fix the indentation or quoting there"]
-        ) from None
+    data = read_yaml_text(_read_text(p), str(p))
     scenario = parse_scenario(data, str(p))
     scenario._base_dir = p.resolve().parent
     return scenario

@@ -18,10 +18,14 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
-
 from llmecon.errors import ScenarioError
-from llmecon.scenario import Scenario, check_references, parse_scenario, split_option_path
+from llmecon.scenario import (
+    Scenario,
+    check_references,
+    parse_scenario,
+    read_yaml_text,
+    split_option_path,
+)
 
 #: Most options one request may price. [-]
 MAX_OPTIONS = 50
@@ -40,32 +44,11 @@ GPU_PRICE_FIELDS = (
 
 
 def read_yaml(text: str) -> Any:
-    """The data of a scenario's YAML text; every way it can fail is one ``yaml: ...`` line
-    (duplicate keys, malformed YAML, too deep), as ``load_scenario`` words them for a file."""
-    # the scenario module's loader refuses duplicate keys; reused so both faces agree
-    from llmecon.scenario import _Loader
-
+    """The data of a scenario's YAML text; every way it can fail is one ``yaml: ...`` line,
+    worded as ``load_scenario`` words it for a file (``scenario.read_yaml_text``)."""
     if "\x00" in text:
         raise ScenarioError(["yaml: holds NUL characters, so it is not YAML text; paste YAML"])
-    try:
-        return yaml.load(text, Loader=_Loader)
-    except ScenarioError as err:
-        raise ScenarioError([f"yaml: {line}" for line in err.problems]) from None
-    except RecursionError:
-        raise ScenarioError(
-            ["yaml: nested too deeply to read; a scenario is a few levels of mappings"]
-        ) from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        if "maximum nesting depth" in problem:
-            raise ScenarioError(
-                ["yaml: nested too deeply to read; a scenario is a few levels of mappings"]
-            ) from None
-        raise ScenarioError(
-            [f"yaml:{where} malformed YAML ({problem}); fix the indentation or quoting there"]
-        ) from None
+    return read_yaml_text(text, "yaml")
 
 
 def scenario_data(yaml_text: str | None, obj: Mapping[str, Any] | None) -> dict[str, Any]:
