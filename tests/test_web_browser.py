@@ -51,11 +51,14 @@ def server() -> Iterator[str]:
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + WAIT_S
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
+    for _ in range(int(WAIT_S / 0.05)):  # a bounded number of polls, not a timed assert
+        if srv.started:
+            break
+        if not thread.is_alive():
             pytest.fail("uvicorn did not start")
         time.sleep(0.05)
+    else:
+        pytest.fail("uvicorn did not start")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -95,14 +98,17 @@ def browser() -> Iterator[Any]:
 
 
 def _wait(driver: Any, js: str, what: str) -> Any:
-    """Poll a JavaScript expression until it is truthy; fail naming ``what``."""
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        value = driver.execute_script(f"return {js};")
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"timed out waiting for {what}")
+    """Poll a JavaScript expression until it is truthy (a bounded number of polls); fail
+    naming ``what``."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        return WebDriverWait(driver, WAIT_S, poll_frequency=0.1).until(
+            lambda d: d.execute_script(f"return {js};")
+        )
+    except TimeoutException:
+        pytest.fail(f"timed out waiting for {what}")
 
 
 def _severe(driver: Any) -> list[str]:

@@ -34,6 +34,7 @@ from llmecon.engine.search.space import (
 )
 from llmecon.engine.shared import development_common, failure_cost, sustainability_common
 from llmecon.engine.training import price_training
+from llmecon.errors import CatalogError, ScenarioError, UnknownParameter
 from llmecon.perf.inference import ENGINE_PRESETS, Efficiency, Replica, for_vendor
 from llmecon.perf.replica import build_replica
 from llmecon.scenario import Option, Scenario
@@ -83,7 +84,8 @@ def resolve_bases(
         reasons: list[str] = []
         try:
             s = resolve_serving(inputs, o)
-        except Exception as err:
+        except (CatalogError, ScenarioError, UnknownParameter) as err:
+            # a GPU the option cannot use (no price, no row...): one reason for its layouts
             msg = str(err).split("; ")[0].split(": ", 1)[-1]
             bases[(t, gname)] = Base(None, np.zeros(0), [msg], {})  # type: ignore[arg-type]
             continue
