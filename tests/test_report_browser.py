@@ -13,9 +13,7 @@ browser fails the test.
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,74 +22,17 @@ import pytest
 
 from llmecon import load_scenario
 from llmecon.report.render import SECTIONS, write_report
+from tests.browser import chromium, severe
 from tests.conftest import EXAMPLES, ROOT
 
 ARTIFACTS = ROOT / "artifacts"
-CHROMIUM = next(
-    (p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()),
-    shutil.which("chromium"),
-)
-CHROMEDRIVER = (
-    "/usr/bin/chromedriver"
-    if Path("/usr/bin/chromedriver").exists()
-    else (shutil.which("chromedriver"))
-)
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
-FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--hide-scrollbars",
-    "--window-size=1200,900",
-)
-
-
-def _missing(why: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{why}; CI must install it (see .ci/run)")
-    pytest.skip(why)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM or not CHROMEDRIVER:
-        _missing(
-            "Chromium or chromedriver not installed (apt-get install chromium chromium-driver)"
-        )
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        _missing("selenium not installed (pip install -e '.[dev]')")
-    os.environ["SE_OFFLINE"] = "true"  # selenium-manager must never download a driver
-    profile = tempfile.mkdtemp(prefix="llmecon-chromium-")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = str(CHROMIUM)
-    for flag in (*FLAGS, f"--user-data-dir={profile}"):
-        opts.add_argument(flag)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=opts)
-    try:
-        driver.execute_cdp_cmd("Network.enable", {})
-        driver.execute_cdp_cmd(
-            "Network.emulateNetworkConditions",
-            {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
-        )
-        driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["http://*", "https://*"]})
+    with chromium(offline=True) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
-
-
-def _severe(driver: Any) -> list[str]:
-    return [e["message"] for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
 
 
 def _screenshot(driver: Any, target: Path) -> None:
@@ -126,7 +67,7 @@ def test_report_renders_offline_in_chromium(browser: Any, path: Path, tmp_path: 
 
     WebDriverWait(browser, 30).until(drawn)
     assert browser.execute_script("return typeof Plotly") == "object"
-    assert _severe(browser) == []
+    assert severe(browser) == []
     ids = browser.execute_script(
         "return [...document.querySelectorAll('section > h2')].map(h => [h.parentElement.id, h.textContent])"
     )
@@ -177,5 +118,5 @@ def test_markdown_charts_decode_in_chromium(browser: Any, tmp_path: Path) -> Non
         "return [...document.images].map(i => [i.naturalWidth, i.naturalHeight])"
     )
     assert len(sizes) == 5 and all(w >= 800 and h >= 200 for w, h in sizes), sizes
-    assert _severe(browser) == []
+    assert severe(browser) == []
     _screenshot(browser, ARTIFACTS / "report-md-charts.png")

@@ -23,8 +23,8 @@ import pytest
 
 pytest.importorskip("uvicorn")
 
+from tests.browser import chromium, severe
 from tests.conftest import ROOT
-from tests.test_report_browser import CHROMEDRIVER, CHROMIUM, FLAGS, _missing
 
 ARTIFACTS = ROOT / "artifacts"
 #: Longest wait for the page to answer an action. [s]
@@ -70,31 +70,8 @@ def server() -> Iterator[str]:
 def browser() -> Iterator[Any]:
     """Headless Chromium as the report's test starts it, with the network on: the page talks
     to the loopback server (that nothing else is loaded is checked from the page itself)."""
-    import os
-    import shutil
-
-    if not CHROMIUM or not CHROMEDRIVER:
-        _missing(
-            "Chromium or chromedriver not installed (apt-get install chromium chromium-driver)"
-        )
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        _missing("selenium not installed (pip install -e '.[dev]')")
-    os.environ["SE_OFFLINE"] = "true"  # selenium-manager must never download a driver
-    profile = tempfile.mkdtemp(prefix="llmecon-chromium-")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = str(CHROMIUM)
-    for flag in (*FLAGS, f"--user-data-dir={profile}"):
-        opts.add_argument(flag)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=opts)
-    try:
+    with chromium(offline=False) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def _wait(driver: Any, js: str, what: str) -> Any:
@@ -109,10 +86,6 @@ def _wait(driver: Any, js: str, what: str) -> Any:
         )
     except TimeoutException:
         pytest.fail(f"timed out waiting for {what}")
-
-
-def _severe(driver: Any) -> list[str]:
-    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
 
 
 def _shot(driver: Any, name: str) -> None:
@@ -141,7 +114,7 @@ def test_page_opens_slider_updates_and_save_survives_reload(browser: Any, server
     browser.set_window_size(1280, 1000)
     browser.get(server + "/")
     rev = _drawn(browser)
-    assert _severe(browser) == []
+    assert severe(browser) == []
     headline = browser.find_element(By.ID, "headline").text
     assert headline.startswith("support-bot — 36 months, 20,000,000 requests/month")
     assert browser.find_element(By.ID, "recommendation").text == "Recommendation: llama-70b-spot"
@@ -176,7 +149,7 @@ def test_page_opens_slider_updates_and_save_survives_reload(browser: Any, server
     assert moved_x == 200_000
     # at 1% of the volume an API option wins instead of the spot GPUs
     assert browser.find_element(By.ID, "recommendation").text != "Recommendation: llama-70b-spot"
-    assert _severe(browser) == []
+    assert severe(browser) == []
     _shot(browser, "web-slider.png")
 
     # save, reload, find it in the list
@@ -201,7 +174,7 @@ def test_page_opens_slider_updates_and_save_survives_reload(browser: Any, server
     assert names == ["browser test bot"]
     assert browser.find_element(By.ID, "save-name").get_attribute("value") == "browser test bot"
     assert "version 1" in browser.find_element(By.ID, "history").text
-    assert _severe(browser) == []
+    assert severe(browser) == []
 
     # a phone's width: nothing wider than the screen
     browser.set_window_size(390, 844)
