@@ -102,8 +102,13 @@ KV_FP8_ENGINES: frozenset[str] = frozenset({"trtllm", "nim", "mlperf-nvidia", "m
 #: Meta's own Llama 3.1 405B FP8 checkpoint (``meta-llama/Llama-3.1-405B-FP8``, run by the
 #: dstack H100 rows) quantises only the feed-forward layers: the self-attention layers and
 #: the first and last Transformer layers stay in 16-bit (A. Grattafiori et al., "The Llama 3
-#: Herd of Models", arXiv:2407.21783, section 6.2.2 "FP8 quantization", 2024-07); the
-#: embeddings and output head are not linear layers of the blocks either. NVIDIA's ModelOpt FP8 checkpoint (TensorRT-LLM rows) and AMD's
+#: Herd of Models", arXiv:2407.21783, section 6.2.2 "FP8 quantization", 2024-07; the
+#: layer list is checked against Hugging Face's conversion of Llama 3.1 405B to fbgemm FP8,
+#: "As defined by Meta, we don't quantize the first and last layers as well as the lm_head.
+#: Also, we don't quantize the self_attn layers": ``modules_to_not_convert`` = layers 0 and
+#: 125, every layer's ``self_attn``, ``lm_head``; transformers' FbgemmFp8 example, 2024); the
+#: embeddings and output head are not linear layers of the blocks either. NVIDIA's ModelOpt
+#: FP8 checkpoint (TensorRT-LLM rows) and AMD's
 #: Quark FP8 checkpoint (dstack MI300X rows) quantise every linear layer of the blocks.
 MIXED_FP8_CHECKPOINTS: frozenset[str] = frozenset({"meta-llama/Llama-3.1-405B-FP8"})
 
