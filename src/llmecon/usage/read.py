@@ -34,6 +34,7 @@ from typing import Any
 
 from llmecon.usage.errors import UsageError
 from llmecon.usage.formats import (
+    CANONICAL,
     FORMATS,
     MAP_KEYS,
     MAP_REQUIRED,
@@ -412,24 +413,7 @@ def _canonical(
     end = None
     if fmt.bucket_end is not None:
         end = next((x for x in (b.time(c) for c in fmt.bucket_end.columns) if x is not None), None)
-    cols = {
-        name: b.field(name)
-        for name in (
-            "model",
-            "project",
-            "provider",
-            "requests",
-            "input",
-            "cached",
-            "cache_write",
-            "output",
-            "spend",
-            "ttft_s",
-            "latency_s",
-            "failed",
-            "batch",
-        )
-    }
+    cols = {name: b.field(name) for name in CANONICAL if name != "ts"}
     # a field the export lacks, or a constant 0 (no cache columns), costs no aggregate
     has = {k: v is not None and v != "0" for k, v in cols.items()}
     has["dropped"] = bool(where)
