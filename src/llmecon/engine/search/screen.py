@@ -229,19 +229,21 @@ def _price_template(
     )
     hours = summary.gpu_hours(tp_k)  # (K, M)
     short = np.any(summary.short, axis=-1)
-    layout_of = idx // n_e
-    gpu_k = [lay.gpu[i] for i in layout_of]
+    # per-GPU tables, gathered per configuration (no Python loop over configurations)
+    gpus = list(dict.fromkeys(lay.gpu))
+    gpu_of_layout = np.asarray([gpus.index(g) for g in lay.gpu], dtype=np.intp)
+    gi = gpu_of_layout[idx // n_e]
+    table = [bases[g] for g in gpus]
     staff = dep.ops_staff_cost(
         c.ops_fte,
         first.ops_fte_per_100_gpus,
         hours / cap.HOURS_PER_MONTH,
         c.ops_engineer_usd_per_year,
     )
-    fixed = np.stack([bases[g].fixed_monthly for g in gpu_k])
+    fixed = np.stack([b.fixed_monthly for b in table])[gi]
     factor = first.gpu_price_factor
     tokens = float(np.sum(c.requests * (c.input_tokens + c.output_tokens)[..., None]))
     quality = template.quality
-    base_rows = [bases[g] for g in gpu_k]
     provisioned = summary.replica_hours_per_day[..., 0] * rps_k
     with np.errstate(invalid="ignore", divide="ignore"):
         util0 = np.where(
@@ -252,19 +254,21 @@ def _price_template(
     for m_i, mode in enumerate(modes):
         kind, term = PRICING[mode]
         for r_i, region in enumerate(regions):
-            quotes = [b.prices[(mode, region)] for b in base_rows]
-            price = np.asarray([q[0] if q[0] is not None else np.nan for q in quotes])
+            quotes = [b.prices[(mode, region)] for b in table]
+            price, missing = _price_table(quotes)
+            price, missing = price[gi], missing[gi]
             od = price
-            missing = np.asarray([q[0] is None for q in quotes])
+            od_quotes = quotes
             if kind == "on_demand":
                 gpu_cost = cap.cost_on_demand(hours, price)
             elif kind == "spot":
-                over = np.asarray([b.spot_overhead for b in base_rows], dtype=float)
+                over = np.asarray([b.spot_overhead for b in table], dtype=float)[gi]
                 gpu_cost = cap.cost_spot(hours, price, over)
             else:
-                od_q = [b.prices[("on-demand", region)] for b in base_rows]
-                od = np.asarray([q[0] if q[0] is not None else np.nan for q in od_q])
-                missing = missing | np.asarray([q[0] is None for q in od_q])
+                od_quotes = [b.prices[("on-demand", region)] for b in table]
+                od_price, od_missing = _price_table(od_quotes)
+                od = od_price[gi]
+                missing = missing | od_missing[gi]
                 if replicas_h is None:
                     replicas_h, _ = cap.replicas_per_hour(
                         cap.hourly_rate(first.load, c.hourly_weights),
@@ -281,11 +285,13 @@ def _price_template(
             value = npv(monthly, c.discount_rate_annual)
             total = monthly.sum(axis=-1)
             good = ~missing & ~short
-            bad = np.flatnonzero(~good)
-            if bad.size:
-                infeasible.update(
-                    quotes[k][1] or "max_replicas cannot carry the peak load" for k in bad
-                )
+            # why not, counted per GPU: its quote's reason, else the replica ceiling
+            no_price = np.bincount(gi[missing], minlength=len(gpus))
+            for g in np.flatnonzero(no_price):
+                infeasible[quotes[g][1] or od_quotes[g][1] or "no price"] += int(no_price[g])
+            capped = int((short & ~missing).sum())
+            if capped:
+                infeasible["max_replicas cannot carry the peak load"] += capped
             score = _score(value, quality, good, by_quality)
             keep = np.flatnonzero(good)
             i = idx[keep]
@@ -336,6 +342,14 @@ _BLOCK_FIELDS = (
     "itl_ms",
     "ttft_tail_ms",
 )
+
+
+def _price_table(
+    quotes: Sequence[tuple[float | None, str | None]],
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Per GPU, its price (NaN where none) and whether it has none. [USD/GPU-hour]"""
+    price = np.asarray([q[0] if q[0] is not None else np.nan for q in quotes], dtype=float)
+    return price, np.isnan(price)
 
 
 def _score(value: F, quality: float | None, good: NDArray[np.bool_], by_quality: bool) -> F:
