@@ -14,6 +14,7 @@ import numpy as np
 from llmecon.analysis.parallel import check, run_chunks, split
 from llmecon.engine.evaluate import evaluate
 from llmecon.engine.recommend import rank_scores
+from llmecon.engine.results import OptionResult
 from llmecon.engine.search import (
     Alternative,
     SearchResult,
@@ -56,10 +57,7 @@ def search(
         result = merge(list(run_chunks(_screen_chunk, chunks, workers, dask)), top)
     else:
         result = screen(scenario, space, top)
-    if verify and result.results:
-        _verify(scenario, result)
-    if alternatives:
-        result.alternatives = _alternatives(scenario, result.objective != "npv")
+    _price_by_evaluate(scenario, result, verify, alternatives)
     result.seconds = time.perf_counter() - t0
     return result
 
@@ -95,15 +93,21 @@ def _concat(blocks: list[dict[str, Any]]) -> dict[str, Any]:
     return {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
 
 
-def _verify(scenario: Scenario, result: SearchResult) -> None:
-    """Price the results' options with ``evaluate`` (one call) and take its figures."""
-    opts = [Option.model_validate(r.option) for r in result.results]
-    keep = [o for o in scenario.options if o.kind in ("api", "hosted_open")]
-    scn = scenario.model_copy(update={"options": keep + opts, "uncertainty": None})
+def _price_by_evaluate(
+    scenario: Scenario, result: SearchResult, verify: bool, alternatives: bool
+) -> None:
+    """One ``evaluate`` call for both: the results' options (their figures become the
+    engine's, and ``max_screen_error`` the largest gap to the screen's NPV) and the
+    scenario's API and hosted-open options (``alternatives``, scored like the results)."""
+    tops = [Option.model_validate(r.option) for r in result.results] if verify else []
+    keep = [o for o in scenario.options if o.kind in ("api", "hosted_open")] if alternatives else []
+    if not tops and not keep:
+        return
+    scn = scenario.model_copy(update={"options": keep + tops, "uncertainty": None})
     ev = evaluate(scn)
     by_name = {o.name: o for o in ev.options}
     worst = 0.0
-    for r in result.results:
+    for r in result.results if verify else []:
         o = by_name[r.option["name"]]
         engine_npv = float(np.asarray(o.npv_usd))
         if r.npv_usd:
@@ -113,33 +117,22 @@ def _verify(scenario: Scenario, result: SearchResult) -> None:
         r.per_1m_tokens_usd = float(np.asarray(o.per_1m_tokens_usd))
         r.verified = True
     result.max_screen_error = worst
+    by_quality = result.objective != "npv"
+    result.alternatives = [_alternative(scenario, by_name[o.name], by_quality) for o in keep]
 
 
-def _alternatives(scenario: Scenario, by_quality: bool) -> list[Alternative]:
-    """The scenario's API and hosted-open options priced by ``evaluate``."""
-    keep = [o for o in scenario.options if o.kind in ("api", "hosted_open")]
-    if not keep:
-        return []
-    scn = scenario.model_copy(update={"options": keep, "uncertainty": None})
-    ev = evaluate(scn)
-    return [
-        Alternative(
-            name=o.name,
-            kind=o.kind,
-            model=str(scenario.option(o.name).model),
-            npv_usd=float(np.asarray(o.npv_usd)),
-            total_usd=float(np.asarray(o.total_usd)),
-            per_1m_tokens_usd=float(np.asarray(o.per_1m_tokens_usd)),
-            feasible=o.feasible,
-            reasons=list(o.infeasible_reasons),
-            score=float(
-                rank_scores(
-                    float(np.asarray(o.npv_usd)),
-                    np.nan if o.quality is None else float(np.mean(o.quality)),
-                    o.feasible,
-                    by_quality,
-                )
-            ),
-        )
-        for o in ev.options
-    ]
+def _alternative(scenario: Scenario, o: OptionResult, by_quality: bool) -> Alternative:
+    """An API or hosted-open option on the search's scale."""
+    npv_usd = float(np.asarray(o.npv_usd))
+    quality = np.nan if o.quality is None else float(np.mean(o.quality))
+    return Alternative(
+        name=o.name,
+        kind=o.kind,
+        model=str(scenario.option(o.name).model),
+        npv_usd=npv_usd,
+        total_usd=float(np.asarray(o.total_usd)),
+        per_1m_tokens_usd=float(np.asarray(o.per_1m_tokens_usd)),
+        feasible=o.feasible,
+        reasons=list(o.infeasible_reasons),
+        score=float(rank_scores(npv_usd, quality, o.feasible, by_quality)),
+    )
