@@ -486,6 +486,14 @@ class Option(_Strict):
             raise ValueError("give a whole number of GPUs from 1 to 64, or auto")
         return v
 
+    def auto_fields(self) -> list[str]:
+        """The configuration fields a self-hosted or SLM option leaves to the fleet search
+        (``auto``)."""
+        if self.kind not in ("self_hosted", "slm"):
+            return []
+        fields = ("gpu", "precision", "pricing", "gpus_per_replica")
+        return [f for f in fields if getattr(self, f) == "auto"]
+
     @model_validator(mode="after")
     def _kind_fields(self) -> Option:
         problems = []

@@ -107,11 +107,7 @@ def price_all(
 
 def has_auto(scenario: Scenario) -> bool:
     """Whether an option leaves a configuration field to the fleet search (``auto``)."""
-    return any(
-        o.kind in ("self_hosted", "slm")
-        and "auto" in (o.gpu, o.precision, o.pricing, o.gpus_per_replica)
-        for o in scenario.options
-    )
+    return any(o.auto_fields() for o in scenario.options)
 
 
 def _auto_outcome(inputs: Inputs, filled: Filled, cost: OptionCost) -> None:

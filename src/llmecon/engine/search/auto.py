@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from llmecon.engine.search.results import Config
 from llmecon.engine.search.screen import screen
-from llmecon.engine.search.space import AUTO, PRICING, Space, auto_fields, concrete
+from llmecon.engine.search.space import AUTO, PRICING, Space, concrete
 from llmecon.errors import ScenarioError
 from llmecon.fmt import money
 from llmecon.scenario import Option, Scenario
@@ -45,7 +45,7 @@ def fill_auto(scenario: Scenario) -> Filled:
     details: dict[str, dict[str, Any]] = {}
     infeasible: dict[str, list[str]] = {}
     for o in scenario.options:
-        auto = auto_fields(o) if o.kind in ("self_hosted", "slm") else []
+        auto = o.auto_fields()
         if not auto:
             options.append(o)
             continue

@@ -89,14 +89,6 @@ def candidate_gpus(scenario: Scenario, space: Space | None = None) -> list[str]:
     return list(names)
 
 
-def auto_fields(o: Option) -> list[str]:
-    return [f for f in ("gpu", "precision", "pricing", "gpus_per_replica") if is_auto(o, f)]
-
-
-def is_auto(o: Option, f: str) -> bool:
-    return getattr(o, f) == AUTO
-
-
 def search_templates(scenario: Scenario, space: Space, only: str | None) -> list[Option]:
     """One option per candidate model to vary: the scenario's self-hosted options (the
     ``only`` one for an ``auto`` option), or the first one with its model replaced for each
@@ -156,7 +148,7 @@ def template_gpus(scenario: Scenario, template: Option, space: Space) -> list[GP
 
 def is_search_all(template: Option) -> bool:
     """A plain option (nothing ``auto``) searched from the command line: vary everything."""
-    return not auto_fields(template)
+    return not template.auto_fields()
 
 
 def gpu_name(scenario: Scenario, name: str | None) -> str:
