@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from llmecon.cli.analysis import DaskOpt, WorkersOpt
 from llmecon.cli.output import console, friendly_errors, print_json, print_table, table
 from llmecon.fmt import money
+
+if TYPE_CHECKING:
+    from llmecon.engine.search import SearchResult
 
 
 def _names(value: str | None) -> tuple[str, ...] | None:
@@ -67,12 +70,16 @@ def search_cmd(
     if as_json:
         print_json(result.to_dict())
         return
-    render_search(result.to_dict())
+    render_search(result)
 
 
-def render_search(data: dict[str, Any]) -> None:
+def render_search(result: SearchResult) -> None:
     """The ranked table, the API and hosted options beside it, and why the rest failed."""
     from rich.markup import escape
+
+    from llmecon.engine.search import Config
+
+    data = result.to_dict()
 
     out = console()
     rate = data["searched"] / data["seconds"] if data["seconds"] > 0 else float("inf")
@@ -98,52 +105,27 @@ def render_search(data: dict[str, Any]) -> None:
         title="Cheapest configurations (self-hosted), with the API and hosted options",
         names=("option", "GPU", "precision", "engine", "pricing", "region"),
     )
-    rows: list[tuple[float, list[str]]] = []
-    for r in data["results"]:
-        rows.append(
-            (
-                r["score"],
-                [
-                    escape(r["model"]),
-                    escape(r["gpu"]),
-                    str(r["gpus_per_replica"]),
-                    r["precision"],
-                    r["engine"],
-                    r["pricing"],
-                    escape(r["region"]),
-                    money(r["npv_usd"]),
-                    money(r["per_1m_tokens_usd"]),
-                    f"{r['peak_replicas']:,.0f}",
-                    f"{r['utilization']:.0%}",
-                    f"{r['ttft_ms']:,.0f}",
-                    f"{r['itl_ms']:,.1f}",
-                ],
-            )
-        )
-    for a in data["alternatives"]:
-        rows.append(
-            (
-                a["score"],
-                [
-                    escape(f"{a['name']} ({a['kind']})")
-                    + ("" if a["feasible"] else " (infeasible)"),
-                    "-",
-                    "-",
-                    "-",
-                    "-",
-                    "per token",
-                    "-",
-                    money(a["npv_usd"]),
-                    money(a["per_1m_tokens_usd"]),
-                    "-",
-                    "-",
-                    "-",
-                    "-",
-                ],
-            )
-        )
-    rows.sort(key=lambda row: row[0])  # the objective; infeasible (inf) last
-    for i, (_, cells) in enumerate(rows, 1):
+    for i, x in enumerate(result.ranked(), 1):
+        if isinstance(x, Config):
+            cells = [
+                escape(x.model),
+                escape(x.gpu),
+                str(x.gpus_per_replica),
+                x.precision,
+                x.engine,
+                x.pricing,
+                escape(x.region),
+                money(x.npv_usd),
+                money(x.per_1m_tokens_usd),
+                f"{x.peak_replicas:,.0f}",
+                f"{x.utilization:.0%}",
+                f"{x.ttft_ms:,.0f}",
+                f"{x.itl_ms:,.1f}",
+            ]
+        else:
+            name = escape(f"{x.name} ({x.kind})") + ("" if x.feasible else " (infeasible)")
+            cells = [name, "-", "-", "-", "-", "per token", "-", money(x.npv_usd)]
+            cells += [money(x.per_1m_tokens_usd), "-", "-", "-", "-"]
         t.add_row(str(i), *cells)
     print_table(out, t)
     if data["results"]:

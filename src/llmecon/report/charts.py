@@ -586,8 +586,8 @@ def pareto_front(points: list[tuple[float, float, str]]) -> list[tuple[float, fl
 def pareto_figure(result: SearchResult, objective: str = "NPV") -> FigureSpec:
     """Cost against p95 TTFT of every feasible configuration of a fleet search, with the
     Pareto front (the cheapest at each latency) as a line."""
-    fig = _fig(f"Cost against latency: {len(result.frontier):,} feasible configurations")
-    pts = result.frontier
+    pts = result.frontier  # built from the arrays on each access: once here
+    fig = _fig(f"Cost against latency: {len(pts):,} feasible configurations")
     if pts:
         fig["data"].append(
             {

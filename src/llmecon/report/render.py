@@ -30,7 +30,7 @@ from llmecon.analysis.sensitivity import sensitivity
 from llmecon.engine import evaluate
 from llmecon.engine.evaluate import has_auto
 from llmecon.engine.results import clean as _clean
-from llmecon.engine.search import SearchResult
+from llmecon.engine.search import Config, SearchResult
 from llmecon.report import charts, svg
 from llmecon.report.overrides import Override, overrides_applied
 
@@ -800,42 +800,27 @@ def configuration_rows(found: SearchResult) -> tuple[list[str], list[list[str]]]
         "per 1M tok",
         "TTFT ms",
     ]
-    ranked: list[tuple[float, list[str]]] = [
-        (
-            r.score,
-            [
-                r.model,
-                r.gpu,
-                str(r.gpus_per_replica),
-                r.precision,
-                r.engine,
-                r.pricing,
-                fmt.money(r.npv_usd),
-                fmt.money(r.per_1m_tokens_usd),
-                f"{r.ttft_ms:,.0f}",
-            ],
-        )
-        for r in found.results
-    ]
-    ranked += [
-        (
-            a.score,
-            [
-                f"{a.name} ({a.kind})" + ("" if a.feasible else " (infeasible)"),
-                "-",
-                "-",
-                "-",
-                "-",
-                "per token",
-                fmt.money(a.npv_usd),
-                fmt.money(a.per_1m_tokens_usd),
-                "-",
-            ],
-        )
-        for a in found.alternatives
-    ]
-    ranked.sort(key=lambda row: row[0])
-    return head, [row for _, row in ranked]
+    rows = []
+    for x in found.ranked():
+        if isinstance(x, Config):
+            rows.append(
+                [
+                    x.model,
+                    x.gpu,
+                    str(x.gpus_per_replica),
+                    x.precision,
+                    x.engine,
+                    x.pricing,
+                    fmt.money(x.npv_usd),
+                    fmt.money(x.per_1m_tokens_usd),
+                    f"{x.ttft_ms:,.0f}",
+                ]
+            )
+        else:
+            name = f"{x.name} ({x.kind})" + ("" if x.feasible else " (infeasible)")
+            rows.append([name, "-", "-", "-", "-", "per token", fmt.money(x.npv_usd)])
+            rows[-1] += [fmt.money(x.per_1m_tokens_usd), "-"]
+    return head, rows
 
 
 def _infeasible_lines(found: SearchResult) -> list[str]:

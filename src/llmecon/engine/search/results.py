@@ -129,6 +129,12 @@ class SearchResult:
             )
         ]
 
+    def ranked(self) -> list[Config | Alternative]:
+        """The configurations and the API/hosted options in one list, by the objective
+        (infeasible options last; ties keep results first)."""
+        both: list[Config | Alternative] = [*self.results, *self.alternatives]
+        return sorted(both, key=lambda x: x.score)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "searched": self.searched,
