@@ -187,7 +187,7 @@ def recommend(ev: Evaluation) -> Recommendation:
         reasons.append(_driver(ranked[1]))
     auto = best.details.get("auto")
     if auto:  # an ``auto`` option: which configuration the search chose, and what it beat
-        reasons.extend(line for line in best.assumptions if " = auto -> " in line)
+        reasons.append(auto["reason"])
     staffing = _staffing(best)
     if staffing:
         reasons.append(staffing)

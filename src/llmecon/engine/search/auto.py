@@ -86,21 +86,22 @@ def fill_auto(scenario: Scenario) -> Filled:
         notes[o.name] = [line, *found.assumptions]
         details[o.name] = {
             "fields": auto,
-            "chosen": best.to_dict() | {"option": None},
-            "runner_up": None
-            if len(found.results) < 2
-            else found.results[1].to_dict() | {"option": None},
+            "chosen": _summary(best),
+            "runner_up": _summary(found.results[1]) if len(found.results) > 1 else None,
             "searched": found.searched,
             "feasible": found.feasible,
+            "reason": line,
         }
-        for d in details[o.name].values():
-            if isinstance(d, dict):
-                d.pop("option", None)
     filled = Filled(scenario.model_copy(update={"options": options}), notes, details, infeasible)
     if len(_FILLED) > 16:
         _FILLED.clear()
     _FILLED[id(scenario)] = (scenario, filled)
     return filled
+
+
+def _summary(c: Config) -> dict[str, Any]:
+    """A configuration's figures without its option (the option is the filled one)."""
+    return {k: v for k, v in c.to_dict().items() if k != "option"}
 
 
 def _mode_key(o: Option) -> str:
