@@ -21,9 +21,9 @@ After it come the tables of the fixed TEST / CALIBRATION split with the shipped
 ``ENGINE_PRESETS`` and the peers (``benchmarks/data/peer_predictions.csv``, from
 ``benchmarks/run_peers.py``) on the rows both predict (``n`` is printed for each).
 
-Runtime: the LOSO folds run in ``--jobs`` processes (default 2) at ``FOLD_FTOL``; about 5
-minutes on the repository's 2-core machine (287 s on 2026-12-01; the elapsed time is printed
-at the end).
+Runtime: the LOSO folds run in ``--jobs`` processes (default 2) at ``FOLD_FTOL``; 5-8
+minutes on the repository's 2-core machine (287 s and, with the test suite running beside it,
+488 s on 2026-12-01; the elapsed time is printed at the end).
 """
 
 from __future__ import annotations

@@ -35,12 +35,31 @@ factor to the MFUs, so ``calibrate.py`` can fit it.
 
 TTFT of ``max_throughput`` rows (all requests queued at once) is pure queueing that depends
 on the number of requests sent, which the sources do not give; it is not compared.
+
+How each run was measured, where its notes state it, decides what is predicted:
+
+* an offline batch -- ``concurrency`` requests submitted at once ("one batch" in the notes:
+  vLLM ``benchmark_throughput.py`` runs of dstack and LLM-Inference-Bench) -- is
+  ``inf.at_batch``: waves of the engine's batch, the last one part-empty;
+* a finite open-loop run of N requests ("N requests": TensorRT-LLM's online table, 500) is
+  timed from the first arrival to the last completion, so its rate is
+  ``N / ((N - 1) / rps + E2E)`` (``_finite_run``), below the steady rate;
+* a server's ``--max-num-seqs`` replaces the preset's batch cap;
+* a command with ``benchmark_throughput.py --max-model-len L`` (chunked prefill off) keeps the
+  activations of an L-token forward pass out of the KV cache
+  (``memory.prefill_workspace_bytes``);
+* a GPU's memory is the total the source's own logs print, where they print it
+  (``GPU_MEMORY_MIB_OF_SOURCE``);
+* an engine version whose decode kernel reads each KV head once per query head
+  (``UNSHARED_GQA_SOURCES``) reads the KV cache ``gqa_group`` times
+  (``inf.Efficiency.kv_group_shared`` = 0).
 """
 
 from __future__ import annotations
 
 import csv
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,6 +132,54 @@ KV_FP8_ENGINES: frozenset[str] = frozenset({"trtllm", "nim", "mlperf-nvidia", "m
 MIXED_FP8_CHECKPOINTS: frozenset[str] = frozenset({"meta-llama/Llama-3.1-405B-FP8"})
 
 
+#: A GPU's memory as the source's own logs report it, where a source prints it: (substring of
+#: the ``source`` cell, catalog GPU name) -> MiB. dstack's 8x H100 SXM5 runs:
+#: ``nvidia-smi`` shows ``81559MiB`` total per GPU (dstackai/benchmarks
+#: ``comparison/h100sxm5_vs_mi300x/raw_data/gpu-usage.md``), 85.5e9 bytes where the catalog's
+#: "80 GB" gives 80e9; vLLM sizes its KV cache from this total.
+GPU_MEMORY_MIB_OF_SOURCE: dict[tuple[str, str], float] = {
+    ("dstackai/benchmarks", "H100 SXM"): 81559.0
+}
+
+#: vLLM ``benchmarks/benchmark_throughput.py`` (v0.5-0.6): ``--enable-chunked-prefill`` is a
+#: ``store_true`` flag passed to ``LLM(...)``, so chunked prefill is off unless the command
+#: passes it, and ``max_num_batched_tokens`` is ``max(max_model_len, 2048)``; the engine
+#: profiles a forward pass of that many tokens and leaves its activations out of the KV cache
+#: (``memory.prefill_workspace_bytes``). Applied to rows whose notes give that script's
+#: command with ``--max-model-len``.
+OFFLINE_SCRIPT = "benchmark_throughput.py"
+
+
+#: Sources whose engine version decodes grouped-query attention with a kernel that reads
+#: each KV head once per query head (``inf.Efficiency.kv_group_shared`` = 0), by substring of
+#: the ``source`` cell:
+#:
+#: * LLM-Inference-Bench's MI300X runs: vLLM built at tag v0.6.1 (their
+#:   ``vLLM/MI300X/README.md``: ``git checkout v0.6.1``), whose ROCm backend decodes with the
+#:   generic paged-attention kernel (a thread block per query head); the ROCm custom kernel
+#:   that serves a whole GQA group came with PR #8310, "Custom paged attention kernel for
+#:   rocm", merged 2024-09-13, after v0.6.1;
+#: * TensorRT-LLM ``performance.md`` v0.5/v0.6 (2023): before the XQA kernel, which NVIDIA
+#:   introduced for MQA/GQA generation as "reducing data loading" ("New XQA-kernel provides
+#:   2.4x more Llama-70B throughput within the same latency budget", TensorRT-LLM blog,
+#:   2024-01-30).
+UNSHARED_GQA_SOURCES: tuple[str, ...] = ("LLM-Inference-Bench", "docs/source/performance.md")
+
+
+def _workspace_tokens(notes: str) -> float:
+    """Tokens the engine profiles at start-up for a row's command (0 where not stated)."""
+    found = re.search(r"--max-model-len (\d+)", notes)
+    if OFFLINE_SCRIPT not in notes or found is None or "--enable-chunked-prefill" in notes:
+        return 0.0
+    return float(max(int(found.group(1)), 2048))
+
+
+def _stated(pattern: str, notes: str) -> float:
+    """The integer a row's notes give for ``pattern`` (one group); nan when absent."""
+    found = re.search(pattern, notes)
+    return float(found.group(1)) if found else float("nan")
+
+
 def sixteen_bit_params(model: ModelArch) -> float:
     """Parameters that Meta's FP8 recipe keeps in 16-bit (``MIXED_FP8_CHECKPOINTS``): the
     self-attention projections of every layer, the feed-forward block of the first and last
@@ -171,6 +238,12 @@ class Rows:
     moe: NDArray[np.bool_] = field(default_factory=lambda: np.array([], dtype=bool))
     num_gpus: F = field(default_factory=lambda: np.array([], dtype=float))  # TP degree
     precision: NDArray[np.str_] = field(default_factory=lambda: np.array([], dtype=str))
+    # the run's own settings where its notes state them (nan where not): an offline batch of
+    # ``concurrency`` requests submitted at once (``inf.at_batch``), the engine's
+    # ``max_num_seqs``, and the number of requests of a finite open-loop run
+    offline_batch: NDArray[np.bool_] = field(default_factory=lambda: np.array([], dtype=bool))
+    max_num_seqs: F = field(default_factory=lambda: np.array([], dtype=float))
+    num_requests: F = field(default_factory=lambda: np.array([], dtype=float))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -179,6 +252,14 @@ class Rows:
 def num(text: str) -> float:
     """A CSV cell as a number; nan when blank."""
     return float(text) if text.strip() else float("nan")
+
+
+def _mlp_width(model: ModelArch) -> float:
+    """The MLP width one token passes through: the dense intermediate size, or for a mixture of
+    experts its k experts' (plus the shared one's, where the catalog gives it). [-]"""
+    if model.num_experts > 1 and model.moe_intermediate_size:
+        return float(model.experts_per_token * model.moe_intermediate_size)
+    return float(model.intermediate_size or 4.0 * model.hidden_size)
 
 
 def load_rows(path: Path = BENCHMARKS_CSV) -> Rows:
@@ -205,6 +286,16 @@ def load_rows(path: Path = BENCHMARKS_CSV) -> Rows:
         mixed = r["precision"] == "fp8" and any(c in r["notes"] for c in MIXED_FP8_CHECKPOINTS)
         # the 16-bit share of a mixed checkpoint takes one more byte per parameter
         extra = sixteen_bit_params(model) if mixed else 0.0
+        mem_mib = next(
+            (
+                v
+                for (src, name), v in GPU_MEMORY_MIB_OF_SOURCE.items()
+                if src in r["source"] and name == gpu.name
+            ),
+            None,
+        )
+        if mem_mib is not None:
+            gpu = dataclasses.replace(gpu, memory_gb=mem_mib * 2.0**20 / memory.GB)
         util = _memory_utilization(r["engine"], gpu.memory_gb * memory.GB, g, w + extra)
         rep, _fit = build_replica(
             model,
@@ -215,14 +306,19 @@ def load_rows(path: Path = BENCHMARKS_CSV) -> Rows:
             kv_precision=kv_precision(r["engine"], r["precision"]),
             flop_factor=1.0,  # the nominal peak: ``row_efficiency`` applies the factor
         )
-        if mixed:
+        workspace = float(
+            memory.prefill_workspace_bytes(
+                _workspace_tokens(r["notes"]), model.hidden_size, _mlp_width(model), g
+            )
+        )
+        if mixed or workspace > 0.0:
             kv_cap = memory.kv_capacity_tokens(
                 gpu.memory_gb * memory.GB,
                 g,
                 w + extra,
                 float(rep.kv_bytes_per_token),  # type: ignore[arg-type]
                 util,
-                DEFAULT_RESERVE_BYTES_PER_GPU,
+                DEFAULT_RESERVE_BYTES_PER_GPU + workspace,
             )
             rep = dataclasses.replace(rep, weight_bytes=w + extra, kv_capacity_tokens=float(kv_cap))
         for name, value in vars(rep).items():
@@ -263,6 +359,16 @@ def load_rows(path: Path = BENCHMARKS_CSV) -> Rows:
         moe=np.array(info["moe"], dtype=bool),
         num_gpus=np.array([float(r["num_gpus"]) for r in keep]),
         precision=np.array([r["precision"] for r in keep], dtype=str),
+        offline_batch=np.array(
+            [r["mode"] == "concurrency" and "one batch" in r["notes"] for r in keep]
+        ),
+        max_num_seqs=np.array([_stated(r"max-num-seqs (\d+)", r["notes"]) for r in keep]),
+        num_requests=np.array(
+            [
+                _stated(r"(\d+) requests", r["notes"]) if r["mode"] == "rate" else float("nan")
+                for r in keep
+            ]
+        ),
     )
 
 
@@ -298,6 +404,12 @@ def row_efficiency(
             [float(getattr(presets.get(preset_name(str(e)), base), name)) for e in rows.engine]
         )
     cols["max_batch"] = np.where(rows.static_batch, rows.concurrency, cols["max_batch"])
+    unshared = np.array([any(k in str(src) for k in UNSHARED_GQA_SOURCES) for src in rows.source])
+    if len(unshared) == len(rows):
+        cols["kv_group_shared"] = np.where(unshared, 0.0, cols["kv_group_shared"])
+    if len(rows.max_num_seqs) == len(rows):
+        stated = np.isfinite(rows.max_num_seqs)
+        cols["max_batch"] = np.where(stated, rows.max_num_seqs, cols["max_batch"])
     table = inf.PRECISION_FLOP_FACTORS if precision_factors is None else precision_factors
     if table and len(rows.precision) == len(rows):
         fl = np.ones(len(rows))
@@ -321,6 +433,18 @@ def predict(rows: Rows, eff: inf.Efficiency) -> dict[str, F]:
     mx = inf.at_max_throughput(rep, i, o, eff)
     is_c = rows.mode == "concurrency"
     is_r = rows.mode == "rate"
+    if len(rows.offline_batch) == len(rows) and rows.offline_batch.any():
+        batch = inf.at_batch(rep, c, i, o, eff)
+        conc = dataclasses.replace(
+            conc,
+            output_tokens_per_s=np.where(
+                rows.offline_batch, batch.output_tokens_per_s, conc.output_tokens_per_s
+            ),
+        )
+    if len(rows.num_requests) == len(rows):
+        rate = dataclasses.replace(
+            rate, output_tokens_per_s=_finite_run(rate, rows.num_requests, o)
+        )
 
     def pick(a: F, b: F, m: F) -> F:
         return np.where(is_c, a, np.where(is_r, b, m))
@@ -332,6 +456,19 @@ def predict(rows: Rows, eff: inf.Efficiency) -> dict[str, F]:
         "ttft": 1e3 * pick(conc.ttft_s, rate.ttft_s, mx.ttft_s),
         "itl": 1e3 * pick(conc.itl_s, rate.itl_s, mx.itl_s),
     }
+
+
+def _finite_run(point: inf.ServingPoint, n: F, o: F) -> F:
+    """Output tokens/s that a finite open-loop run of ``n`` requests reports: its ``n``
+    requests over the run's length, the ``n - 1`` gaps between arrivals at the served rate plus
+    the last request's latency ``TTFT + (O - 1) ITL`` (the drain after the last arrival);
+    the steady rate where ``n`` is not stated or the replica is overloaded. [tokens/s]"""
+    rps = point.requests_per_s
+    e2e = point.ttft_s + (o - 1.0) * point.itl_s
+    ok = np.isfinite(n) & np.isfinite(e2e) & ~point.overloaded & (rps > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        finite = n / ((n - 1.0) / rps + e2e)
+    return np.where(ok, finite * o, point.output_tokens_per_s)
 
 
 def pct_errors(pred: F, meas: F) -> F:

@@ -581,6 +581,16 @@ def test_perf_with_calibration_and_mismatch(tmp_path: Path) -> None:
         f"error: {path}: calibrated for model Llama 3.1 8B, not Llama 3.1 70B; {fix}\n"
         f"error: {path}: calibrated on 1 GPU(s) per replica, not 2; {fix}\n"
     )
+    # the calibration names its engine ("default" here); another --engine contradicts it
+    clash = runner.invoke(app, [*args, "--calibration", str(path), "--engine", "trtllm"])
+    assert clash.exit_code == 2
+    assert clash.stderr == (
+        f"error: --engine: trtllm, but {path} was measured on default; drop --engine (the "
+        "calibration names its engine) or give a calibration measured on this engine\n"
+    )
+    assert json.loads(
+        runner.invoke(app, [*args, "--calibration", str(path), "--engine", "default"]).output
+    ) == {**calibrated, "engine": "default"}
     bad = tmp_path / "notes.txt"
     bad.write_text("hello\n", encoding="utf-8")
     broken = runner.invoke(app, [*PERF, "--model", "Llama-3.1-8B", "--calibration", str(bad)])

@@ -164,6 +164,75 @@ def test_perf_json_fields_and_fit() -> None:
     assert two["fits"] is True and two["output_tokens_per_s"] > 0
 
 
+PERF_70B = [
+    "perf", "--model", "Llama-3.1-70B", "--gpu", "H100", "--gpus", "4", "--precision", "fp8",
+    "--input-tokens", "2000", "--output-tokens", "500", "--json",
+]  # fmt: skip
+
+
+def _library_point(engine: str, batch: int | None) -> dict[str, float]:
+    from llmecon.catalog import resolve_gpu, resolve_model
+    from llmecon.perf import inference as inf
+    from llmecon.perf.replica import build_replica
+
+    gpu = resolve_gpu("H100")
+    rep, _ = build_replica(resolve_model("Llama-3.1-70B"), gpu, "fp8", 4)
+    eff = inf.for_vendor(inf.ENGINE_PRESETS[engine], gpu.vendor)
+    if batch is None:
+        p = inf.at_max_throughput(rep, 2000.0, 500.0, eff)
+    else:
+        p = inf.at_batch(rep, batch, 2000.0, 500.0, eff)
+    return {
+        "concurrency": round(float(p.concurrency), 3),
+        "output_tokens_per_s": round(float(p.output_tokens_per_s), 3),
+        "itl_ms": round(float(p.itl_s) * 1e3, 3),
+    }
+
+
+def test_perf_engine_selects_the_preset() -> None:
+    runs = {}
+    for engine in ("vllm", "trtllm"):
+        out = json.loads(
+            runner.invoke(app, [*PERF_70B, "--max-throughput", "--engine", engine]).output
+        )
+        assert out["engine"] == engine
+        assert {k: out[k] for k in ("concurrency", "output_tokens_per_s", "itl_ms")} == (
+            _library_point(engine, None)
+        )
+        runs[engine] = out
+    # TensorRT-LLM batches up to 384 sequences at 1.1 ms + 11 us each; vLLM up to 256
+    assert runs["trtllm"]["max_batch"] == 384 and runs["vllm"]["max_batch"] == 256
+    plain = json.loads(runner.invoke(app, [*PERF_70B, "--max-throughput"]).output)
+    assert plain["engine"] == "default"
+    assert plain["output_tokens_per_s"] == runs["vllm"]["output_tokens_per_s"]
+
+
+def test_perf_engine_refused_on_another_vendor() -> None:
+    result = runner.invoke(
+        app,
+        ["perf", "--model", "Llama-3.1-8B", "--gpu", "MI300X", "--input-tokens", "20",
+         "--output-tokens", "5", "--engine", "trtllm"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: --engine: trtllm runs on NVIDIA GPUs only, not on MI300X; give vllm or sglang\n"
+    )
+
+
+def test_perf_batch_runs_the_offline_job_in_waves() -> None:
+    out = json.loads(runner.invoke(app, [*PERF_70B, "--batch", "1000"]).output)
+    assert out["mode"] == "batch" and out["batch"] == 1000 and out["overloaded"] is False
+    want = _library_point("default", 1000)
+    assert {k: out[k] for k in want} == want
+    # 1000 = 3 full waves of 256 and one of 232: slower than the saturated stream
+    assert out["concurrency"] == 256.0
+    steady = json.loads(runner.invoke(app, [*PERF_70B, "--max-throughput"]).output)
+    assert out["output_tokens_per_s"] < steady["output_tokens_per_s"]
+    both = runner.invoke(app, [*PERF_70B, "--batch", "10", "--concurrency", "4"])
+    assert both.exit_code == 2
+    assert both.stderr.startswith("error: --concurrency, --batch: more than one operating point")
+
+
 def _readme() -> str:
     return (ROOT / "README.md").read_text()
 
@@ -445,7 +514,8 @@ def test_report_refuses_a_format_that_contradicts_the_extension(tmp_path) -> Non
                 "--max-throughput",
             ],
             "error: --concurrency, --max-throughput: more than one operating point; give one of "
-            "--concurrency, --request-rate, --max-throughput, or the targets --ttft-ms/--itl-ms",
+            "--concurrency, --request-rate, --max-throughput, --batch, or the targets "
+            "--ttft-ms/--itl-ms",
         ),
     ],
 )

@@ -13,6 +13,7 @@ from llmecon.perf.inference import (
     Efficiency,
     Replica,
     allreduce_time,
+    at_batch,
     at_concurrency,
     at_max_throughput,
     at_request_rate,
@@ -66,6 +67,21 @@ def test_decode_step_memory_bound_by_hand() -> None:
     assert float(step) == pytest.approx(t_mem + 0.005, rel=1e-12)
     assert float(step) == pytest.approx(0.01210357333333, rel=1e-11)
     assert bool(mem_bound)
+
+
+def test_decode_step_reads_kv_once_per_query_head_without_group_sharing() -> None:
+    # GQA with 4 query heads per KV head; a kernel that does not share the KV head across
+    # its group (kv_group_shared = 0) reads the cache 1 + (1 - 0)(4 - 1) = 4 times:
+    # bytes = 16e9 + 8 * 1000 * 131072 * 4 = 20.194304e9 -> t_mem = 20.194304e9 / 2.4e12
+    gqa = replace(R, gqa_group=4.0)
+    step, _ = decode_step_time(gqa, 8, 1000, replace(E, kv_group_shared=0.0))
+    assert float(step) == pytest.approx(20.194304e9 / 2.4e12 + 0.005, rel=1e-12)
+    # a sharing kernel (the default) reads it once, whatever the group
+    shared, _ = decode_step_time(gqa, 8, 1000, E)
+    assert float(shared) == pytest.approx(17.048576e9 / 2.4e12 + 0.005, rel=1e-12)
+    # half sharing: 1 + 0.5 x 3 = 2.5 reads
+    half, _ = decode_step_time(gqa, 8, 1000, replace(E, kv_group_shared=0.5))
+    assert float(half) == pytest.approx((16e9 + 8 * 1000 * 131072 * 2.5) / 2.4e12 + 0.005)
 
 
 def test_decode_step_compute_bound_by_hand() -> None:
@@ -589,3 +605,79 @@ def test_request_rate_little_law_beyond_max_batch() -> None:
         assert bool(p.overloaded) or float(p.concurrency) == pytest.approx(
             frac * mu * latency, rel=1e-4
         )
+
+
+# --------------------------------------------------------------------------- offline batch
+
+
+def test_at_batch_waves_by_hand() -> None:
+    """A batch larger than the engine's cap runs in waves; the last one part-empty."""
+    # KV 1e6 tokens, I = 2000, O = 1000, r = 0.5: cap = floor(1e6 / 2500) = 400 > max_batch 256
+    # -> waves of 256. N = 300: one wave of 256, one of 44.
+    i, o = 2000.0, 1000.0
+    full = at_concurrency(R, 256, i, o, E)
+    last = at_concurrency(R, 44, i, o, E)
+    time = 256 / full.requests_per_s + 44 / last.requests_per_s
+    p = at_batch(R, 300, i, o, E)
+    assert p.concurrency == pytest.approx(256)
+    assert p.requests_per_s == pytest.approx(300 / time, rel=1e-12)
+    assert p.output_tokens_per_s == pytest.approx(300 * o / time, rel=1e-12)
+    assert not bool(p.overloaded)  # the second wave waits by design
+
+
+def test_at_batch_equals_steady_state_on_whole_waves_and_small_batches() -> None:
+    i, o = 1000.0, 500.0
+    # N a multiple of the wave: the job is that wave's cycle repeated
+    assert at_batch(R, 512, i, o, E).output_tokens_per_s == pytest.approx(
+        at_concurrency(R, 256, i, o, E).output_tokens_per_s, rel=1e-12
+    )
+    # N below the cap: one cycle of at_concurrency at C = N
+    assert at_batch(R, 17, i, o, E).output_tokens_per_s == pytest.approx(
+        at_concurrency(R, 17, i, o, E).output_tokens_per_s, rel=1e-12
+    )
+
+
+def test_at_batch_kv_bound_wave_uses_the_engines_reservation() -> None:
+    """405B-class case: 3.5 sequences of 32k fit, so a batch of four runs as three and one."""
+    rep = replace(R, kv_capacity_tokens=120_000.0)
+    i, o = 32784.0, 2048.0
+    # cap = floor(120000 / (32784 + 0.5 * 2048)) = floor(3.549) = 3
+    p = at_batch(rep, 4, i, o, E)
+    three = at_concurrency(rep, 3, i, o, E)
+    one = at_concurrency(rep, 1, i, o, E)
+    assert p.requests_per_s == pytest.approx(
+        4 / (3 / three.requests_per_s + 1 / one.requests_per_s), rel=1e-12
+    )
+    # TensorRT-LLM reserves I + O: floor(120000 / 34832) = 3 as well; at 100k it is 2
+    trt = replace(E, kv_reserve_output=1.0)
+    small = replace(R, kv_capacity_tokens=100_000.0)
+    two = at_concurrency(small, 2, i, o, trt)
+    assert at_batch(small, 4, i, o, trt).requests_per_s == pytest.approx(
+        two.requests_per_s, rel=1e-12
+    )
+
+
+def test_at_batch_model_that_does_not_fit_serves_nothing() -> None:
+    p = at_batch(replace(R, kv_capacity_tokens=-5.0), 8, 1000.0, 100.0, E)
+    assert float(p.output_tokens_per_s) == 0.0
+    assert bool(p.overloaded)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(1, 2000),
+    i=st.floats(16, 32000),
+    o=st.floats(2, 4000),
+    kv=st.floats(5e4, 5e6),
+)
+def test_at_batch_never_beats_the_steady_stream_and_more_requests_take_longer(
+    n: int, i: float, o: float, kv: float
+) -> None:
+    rep = replace(R, kv_capacity_tokens=kv)
+    p = at_batch(rep, n, i, o, E)
+    if float(p.output_tokens_per_s) == 0.0:
+        return
+    steady = at_concurrency(rep, float(p.concurrency), i, o, E)
+    assert float(p.output_tokens_per_s) <= float(steady.output_tokens_per_s) * (1 + 1e-9)
+    more = at_batch(rep, n + 1, i, o, E)
+    assert (n + 1) / float(more.requests_per_s) >= n / float(p.requests_per_s) * (1 - 1e-9)

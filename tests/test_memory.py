@@ -200,3 +200,36 @@ def test_moe_expert_weight_bytes_deepseek() -> None:
     assert fit.weight_gb == pytest.approx(671.0)
     assert fit.fits  # 8 x 141 GB * 0.9 = 1015 GB > 671 GB
     assert math.isclose(float(replica.kv_bytes_per_token), 61 * 576 * 1.0)
+
+
+def test_prefill_workspace_llama_405b_tp8_by_hand() -> None:
+    # h = 16384, f = 53248, TP8: f / G = 6656; per token max(16384 + 3 x 6656 = 36352,
+    # 2 x 16384 + 6656 = 39424) = 39424 elements x 2 bytes; x 91,680 tokens
+    got = memory.prefill_workspace_bytes(91_680, 16384, 53248, 8)
+    assert float(got) == 91_680 * 39_424 * 2.0 == pytest.approx(7.2288e9, rel=1e-4)
+
+
+def test_prefill_workspace_narrow_mlp_peak_is_the_gate_up_moment() -> None:
+    # h = 4096, f = 14336, TP1: max(4096 + 43008, 8192 + 14336) = 47104 elements
+    assert float(memory.prefill_workspace_bytes(8192, 4096, 14336, 1)) == 8192 * 47104 * 2.0
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    t=st.floats(0, 2e5),
+    g=st.sampled_from([1, 2, 4, 8]),
+)
+def test_prefill_workspace_grows_with_tokens_and_shrinks_with_tp(t: float, g: int) -> None:
+    w = memory.prefill_workspace_bytes(t, 8192, 28672, g)
+    assert float(w) >= 0.0
+    assert float(memory.prefill_workspace_bytes(t + 1.0, 8192, 28672, g)) >= float(w)
+    assert float(memory.prefill_workspace_bytes(t, 8192, 28672, 2 * g)) <= float(w)
+
+
+def test_replica_gqa_group_from_the_heads() -> None:
+    gpu = resolve_gpu("H100")
+    rep, _ = build_replica(resolve_model("Llama-3.1-70B"), gpu, "fp8", 4)
+    assert float(rep.gqa_group) == 64 / 8  # type: ignore[arg-type]
+    # latent attention (DeepSeek V3) caches one latent per layer: nothing to re-read
+    mla, _ = build_replica(resolve_model("DeepSeek-V3"), resolve_gpu("H200"), "fp8", 8)
+    assert float(mla.gqa_group) == 1.0  # type: ignore[arg-type]

@@ -107,4 +107,3 @@ def _flip(
     flip = x0 + (x1 - x0) * d0 / (d0 - d1) if both else x1
     winner_above = b if d1 < 0 else a
     return Decider(path, base, flip, low, high, winner_above)
-

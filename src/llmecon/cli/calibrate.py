@@ -6,26 +6,17 @@ read (``llmecon.calibration``)."""
 from __future__ import annotations
 
 import math
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from llmecon.cli.output import console, fail, friendly_errors, print_table, table
-from llmecon.cli.perf import Prec
+from llmecon.cli.perf import Engine, Prec
 
 if TYPE_CHECKING:
     from llmecon.calibration import Calibration, Measurement
     from llmecon.catalog import ModelArch
-
-
-class Engine(StrEnum):
-    default = "default"
-    vllm = "vllm"
-    sglang = "sglang"
-    trtllm = "trtllm"
-    nim = "nim"
 
 
 def calibrate_cmd(

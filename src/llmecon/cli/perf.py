@@ -13,6 +13,16 @@ import typer
 from llmecon.cli.output import console, fail, friendly_errors, print_json, print_table, table
 
 
+class Engine(StrEnum):
+    """The serving engines a scenario option's ``engine`` names (``inference.ENGINE_PRESETS``)."""
+
+    default = "default"
+    vllm = "vllm"
+    sglang = "sglang"
+    trtllm = "trtllm"
+    nim = "nim"
+
+
 class Prec(StrEnum):
     bf16 = "bf16"
     fp16 = "fp16"
@@ -42,6 +52,23 @@ def perf(
     max_throughput: Annotated[
         bool, typer.Option("--max-throughput", help="Saturated batch.")
     ] = False,
+    batch: Annotated[
+        int | None,
+        typer.Option(
+            "--batch",
+            min=1,
+            help="An offline job: this many requests submitted at once, run to completion "
+            "in waves of the engine's batch.",
+        ),
+    ] = None,
+    engine: Annotated[
+        Engine | None,
+        typer.Option(
+            "--engine",
+            help="Serving engine whose efficiency preset applies (default: the shared "
+            "preset, vLLM's).",
+        ),
+    ] = None,
     ttft_ms: Annotated[
         float | None, typer.Option("--ttft-ms", min=0, help="TTFT target (ms).")
     ] = None,
@@ -74,6 +101,7 @@ def perf(
             ("--concurrency", concurrency is not None),
             ("--request-rate", request_rate is not None),
             ("--max-throughput", max_throughput),
+            ("--batch", batch is not None),
             ("--ttft-ms/--itl-ms", ttft_ms is not None or itl_ms is not None),
         )
         if on
@@ -82,7 +110,7 @@ def perf(
         fail(
             [
                 f"{', '.join(given)}: more than one operating point; give one of --concurrency, "
-                "--request-rate, --max-throughput, or the targets --ttft-ms/--itl-ms"
+                "--request-rate, --max-throughput, --batch, or the targets --ttft-ms/--itl-ms"
             ]
         )
     if percentile is not None and ttft_ms is None and itl_ms is None:
@@ -100,6 +128,8 @@ def perf(
         itl_ms,
         calibration,
         percentile,
+        None if engine is None else engine.value,
+        batch,
     )
     if as_json:
         print_json(out)
@@ -125,10 +155,14 @@ def predict(
     itl_ms: float | None,
     calibration: Path | None = None,
     percentile: float | None = None,
+    engine: str | None = None,
+    batch: int | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """A title and the ``perf --json`` dict for one operating point: the given
     concurrency, request rate or latency targets, else the saturated batch; with a
-    ``calibration`` file, at its fitted efficiency factors (``llmecon.calibration``)."""
+    ``calibration`` file, at its fitted efficiency factors (``llmecon.calibration``); with
+    ``engine``, at that engine's preset (``inference.ENGINE_PRESETS``); with ``batch``, an
+    offline job of that many requests (``inference.at_batch``)."""
     from llmecon.catalog import resolve_gpu, resolve_model
     from llmecon.perf import inference as inf
     from llmecon.perf.replica import build_replica
@@ -156,10 +190,16 @@ def predict(
     for flag, value in (("--ttft-ms", ttft_ms), ("--itl-ms", itl_ms)):
         if value is not None and not value > 0:
             problems.append(f"{flag}: a latency target must be above 0 ms (got {value:g})")
+    vendors = inf.ENGINE_VENDORS.get(engine or "default")
+    if vendors is not None and g.vendor not in vendors:
+        problems.append(
+            f"--engine: {engine} runs on {'/'.join(sorted(vendors))} GPUs only, not on "
+            f"{g.name}; give vllm or sglang"
+        )
     if problems:
         fail(problems)
     replica, fit = build_replica(m, g, precision, gpus)
-    eff = inf.for_vendor(inf.Efficiency(), g.vendor)
+    eff = inf.for_vendor(inf.ENGINE_PRESETS[engine or "default"], g.vendor)
     if calibration is not None:
         from llmecon import calibration as cal
 
@@ -174,6 +214,14 @@ def predict(
                 where=str(calibration),
                 fix="give the calibration of this setup (llmecon calibrate), or drop --calibration",
             )
+        if engine is not None and engine != c.setup.engine:
+            fail(
+                [
+                    f"--engine: {engine}, but {calibration} was measured on "
+                    f"{c.setup.engine}; drop --engine (the calibration names its engine) or "
+                    "give a calibration measured on this engine"
+                ]
+            )
         # the engine the factors were fitted from supplies the ones a calibration leaves
         eff = cal.apply(c, inf.ENGINE_PRESETS[c.setup.engine])
     b = float(inf.max_batch(replica, input_tokens, output_tokens, eff)) if fit.fits else 0.0
@@ -183,6 +231,7 @@ def predict(
         "gpu": g.name,
         "gpus": gpus,
         "precision": precision,
+        "engine": c.setup.engine if calibration is not None else (engine or "default"),
         "fits": fit.fits,
         "fit": fit.explain(gpus, g.name),
         "max_batch": int(b),
@@ -205,6 +254,10 @@ def predict(
     elif request_rate is not None:
         p = inf.at_request_rate(replica, request_rate, input_tokens, output_tokens, eff)
         mode = "request_rate"
+    elif batch is not None:
+        p = inf.at_batch(replica, batch, input_tokens, output_tokens, eff)
+        mode = "batch"
+        out["batch"] = batch
     elif ttft_ms is not None or itl_ms is not None:
         p, ok = inf.at_slo(
             replica,

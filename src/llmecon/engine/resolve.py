@@ -34,7 +34,7 @@ from llmecon.engine.inputs import Inputs, memo_key
 from llmecon.errors import CatalogError
 from llmecon.perf import capacity as cap
 from llmecon.perf import training as tr
-from llmecon.perf.inference import ENGINE_PRESETS, Efficiency, for_vendor
+from llmecon.perf.inference import ENGINE_PRESETS, ENGINE_VENDORS, Efficiency, for_vendor
 from llmecon.pillars import deployment as dep
 from llmecon.scenario import Option, Scenario, TrainingSpec
 
@@ -850,15 +850,6 @@ def _gpu_pricing(inputs: Inputs, option: Option, gpu: GPU, reasons: list[str]) -
 
 
 TP_CANDIDATES = (1, 2, 4, 8)
-
-#: Engines that run on one vendor's GPUs only: TensorRT-LLM (and NIM, which serves models
-#: with it) builds CUDA engines for NVIDIA GPUs (TensorRT-LLM documentation, "Support
-#: Matrix", 2025). Engines not listed run on every vendor in the catalog (vLLM and SGLang
-#: have ROCm builds).
-ENGINE_VENDORS: dict[str, frozenset[str]] = {
-    "trtllm": frozenset({"NVIDIA"}),
-    "nim": frozenset({"NVIDIA"}),
-}
 
 
 def _tp_candidates(option: Option, model: ModelArch, reasons: list[str]) -> tuple[int, ...]:

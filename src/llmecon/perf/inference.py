@@ -113,6 +113,9 @@ class Replica:
     network_bandwidth : inter-node (compute-fabric) bandwidth per GPU per direction: the
         node's NIC bandwidth over its GPUs. Default 50e9, one 400 Gb/s NIC per GPU as in DGX
         H100/H200/B200 (``DEFAULT_NETWORK_BANDWIDTH``); override for other fabrics. [bytes/s]
+    gqa_group : query heads per KV head (grouped-query attention; 1 for multi-head and
+        latent attention). With ``Efficiency.kv_group_shared`` below 1 the decode step reads
+        the KV cache more than once (``decode_step_time``). Default 1. [-]
     flop_factor : share of ``peak_flops`` the model's FLOPs can reach at its precision,
         relative to 16-bit (``PRECISION_FLOP_FACTORS``; ``build_replica`` sets it, below 1
         for FP8). The roofline's compute time uses ``peak_flops * flop_factor``, and the
@@ -137,6 +140,7 @@ class Replica:
     gpus_per_node: ArrayLike = DEFAULT_GPUS_PER_NODE
     network_bandwidth: ArrayLike = DEFAULT_NETWORK_BANDWIDTH
     flop_factor: ArrayLike = 1.0
+    gqa_group: ArrayLike = 1.0
 
 
 #: vLLM's per-step token budget on GPUs of 70 GB or more other than A100 (2048 elsewhere) [13].
@@ -175,6 +179,13 @@ class Efficiency:
         reserves the full ``I + O`` at admission, and ``trtllm-bench`` sizes its batch as
         KV memory / ((ISL + OSL) * KV bytes per token)
         (``tensorrt_llm/bench/build/tuning.py``, ``calc_engine_setting``). [-]
+    kv_group_shared : 1 (default) where the decode attention kernel loads each KV head once
+        for its whole group of query heads (FlashAttention and FlashInfer decode,
+        TensorRT-LLM's XQA kernel, vLLM's ROCm custom paged attention); 0 where every query
+        head reads its KV head again, as vLLM's generic paged-attention kernel does (one
+        thread block per query head, ``kv_head_idx = head_idx / num_queries_per_kv``, in
+        ``csrc/attention/attention_kernels.cu``): the decode step then reads the KV cache
+        ``gqa_group`` times (``decode_step_time``). A property of the kernel, not fitted. [-]
 
     Defaults were fitted by ``benchmarks/calibrate.py`` (robust least squares on log errors
     of throughput, TTFT and ITL) on the 125 calibration rows of
@@ -201,6 +212,7 @@ class Efficiency:
     kv_reserve_output: ArrayLike = 0.5
     network_latency_s: ArrayLike = DEFAULT_NETWORK_LATENCY_S
     max_batched_tokens: ArrayLike = DEFAULT_MAX_BATCHED_TOKENS
+    kv_group_shared: ArrayLike = 1.0
 
 
 #: TensorRT-LLM's engine-specific values (fitted by ``benchmarks/calibrate.py``, except
@@ -229,6 +241,15 @@ ENGINE_PRESETS: Final[dict[str, Efficiency]] = {
     "trtllm": _TRTLLM,
     "nim": _TRTLLM,  # NIM serves this model with a TensorRT-LLM engine
     "lmdeploy": _TURBOMIND,
+}
+
+#: Engines that run on one vendor's GPUs only: TensorRT-LLM (and NIM, which serves models
+#: with it) builds CUDA engines for NVIDIA GPUs (TensorRT-LLM documentation, "Support
+#: Matrix", 2025). Engines not listed run on every vendor in the catalog (vLLM and SGLang
+#: have ROCm builds).
+ENGINE_VENDORS: Final[dict[str, frozenset[str]]] = {
+    "trtllm": frozenset({"NVIDIA"}),
+    "nim": frozenset({"NVIDIA"}),
 }
 
 #: Factors on the achieved HBM bandwidth (``mbu``) and FLOP/s (``mfu_decode``,
@@ -490,7 +511,9 @@ def decode_step_time(
     Notes
     -----
     Bytes read: dense weights + touched experts + KV cache,
-    ``M = (W - W_e) + W_e * touched(B)/E + B * c * kv``.
+    ``M = (W - W_e) + W_e * touched(B)/E + B * c * kv``; ``kv`` counts each KV head once per
+    query head where the kernel does not share it across the group
+    (``Efficiency.kv_group_shared``).
     FLOPs: ``C = 2 * N_active * B + 4 * B * c * L * d_attn`` [1], [5].
     ``t = max(M / (G * bw * MBU), C / (G * peak * MFU)) + t_o + t_seq * B + t_allreduce``
     [2]: ``t_o`` the fixed per-step cost, ``t_seq`` the per-sequence one
@@ -508,7 +531,7 @@ def decode_step_time(
             experts_touched(replica.num_experts, replica.experts_per_token, b)
             / _f(replica.num_experts)
         )
-    bytes_read = (w - we) + expert_bytes + b * c * _f(replica.kv_bytes_per_token)
+    bytes_read = (w - we) + expert_bytes + b * c * _kv_read_bytes(replica, eff)
     flops = 2.0 * _f(replica.active_params) * b + 4.0 * b * c * _f(replica.num_layers) * _f(
         replica.attn_dim
     )
@@ -521,6 +544,18 @@ def decode_step_time(
         + allreduce_time(replica, b, eff)
     )
     return step, t_mem >= t_comp
+
+
+def _kv_read_bytes(replica: Replica, eff: Efficiency) -> F:
+    """KV-cache bytes one decode step reads per token of context: ``kv`` times
+    ``1 + (1 - s)(g - 1)``, s = ``Efficiency.kv_group_shared``, g = ``Replica.gqa_group``
+    (each of a KV head's g query heads reads it again where the kernel does not share
+    it). [bytes/token]"""
+    s, g = eff.kv_group_shared, replica.gqa_group
+    kv = _f(replica.kv_bytes_per_token)
+    if isinstance(s, float) and s == 1.0:  # perf: every preset shares; no multiply
+        return kv
+    return kv * (1.0 + (1.0 - _f(s)) * (_f(g) - 1.0))
 
 
 def _cached_share(cached_share: ArrayLike) -> F:
@@ -777,7 +812,7 @@ def _itl_limit(
     g = _f(replica.num_gpus)
     ctx = i + 0.5 * o
     m0 = _f(replica.weight_bytes) / (g * _f(replica.mem_bandwidth) * _f(eff.mbu))
-    m1 = ctx * _f(replica.kv_bytes_per_token) / (g * _f(replica.mem_bandwidth) * _f(eff.mbu))
+    m1 = ctx * _kv_read_bytes(replica, eff) / (g * _f(replica.mem_bandwidth) * _f(eff.mbu))
     k1 = (
         2.0 * _f(replica.active_params) + 4.0 * ctx * _f(replica.num_layers) * _f(replica.attn_dim)
     ) / (g * _peak(replica) * _f(eff.mfu_decode))
@@ -836,6 +871,75 @@ def at_max_throughput(
     )
     fits = b >= 1.0
     return _mask(point, fits)
+
+
+def at_batch(
+    replica: Replica,
+    num_requests: ArrayLike,
+    input_tokens: ArrayLike,
+    output_tokens: ArrayLike,
+    eff: Efficiency,
+    cached_share: ArrayLike = 0.0,
+) -> ServingPoint:
+    """A finite offline batch: ``num_requests`` requests of the same lengths, all submitted at
+    once, run to completion (an offline batch job; vLLM's ``benchmark_throughput.py``).
+
+    Parameters
+    ----------
+    replica, eff : Replica, Efficiency
+    num_requests : numeric
+        Requests in the batch, N. [-]
+    input_tokens, output_tokens : numeric
+        Prompt and generated length of every request. [tokens]
+    cached_share : numeric, optional
+        Share of each prompt's tokens served from the prefix cache (``at_concurrency``). [-]
+
+    Returns
+    -------
+    ServingPoint
+        Rates over the whole job (``N O / time``); ``concurrency`` is the wave size ``B``;
+        TTFT and ITL are those of a request in a full wave, timed from its wave's start (the
+        requests of later waves also wait for the waves before theirs). ``overloaded`` is
+        False: waiting for a wave is how a batch runs. All rates are 0 where the model does
+        not fit.
+
+    Notes
+    -----
+    The engine admits ``B = min(B_cap, N)`` of the requests, ``B_cap`` its batch cap with its
+    own KV reservation (``max_batch``: ``I + r O`` tokens a sequence; vLLM admits while the
+    current KV fits and preempts on overflow, holding on average half the output, r = 0.5;
+    TensorRT-LLM reserves ``I + O``, r = 1). The others wait for a whole wave to finish:
+    requests that start together finish together. The job runs ``floor(N / B)`` full waves
+    and one of the ``N mod B`` left, each a cycle of ``at_concurrency``, ``b t_pc + O t_d(b)``
+    [3], [4]. Where ``B >= N`` this is one cycle at ``C = N``; where ``N`` is a multiple of
+    ``B`` it is ``at_concurrency`` at ``C = B``. A steady stream (``at_concurrency``) refills a
+    slot as soon as one frees; a batch's last wave runs part-empty, which is what a small
+    batch of long requests pays (Llama 3.1 405B at 32k tokens of prompt on 8x H100 holds
+    three sequences; a batch of four runs as three and one).
+    """
+    n = np.maximum(_f(num_requests), 1.0)
+    i = _f(input_tokens)
+    o = np.maximum(_f(output_tokens), 1.0)
+    h = _cached_share(cached_share)
+    wave = np.minimum(max_batch(replica, i, o, eff), n)
+    fits = wave >= 1.0
+    b = np.maximum(wave, 1.0)
+    parts = _load_free(replica, i, o, eff, h)
+    full = _at_concurrency(replica, b, i, o, eff, parts)
+    rest = n - np.floor(n / b) * b
+    last = _at_concurrency(replica, np.maximum(rest, 1.0), i, o, eff, parts)
+    time = np.floor(n / b) * (b / full.requests_per_s) + np.where(
+        rest > 0, rest / last.requests_per_s, 0.0
+    )
+    rps = n / time
+    point = replace(
+        full,
+        requests_per_s=rps,
+        output_tokens_per_s=rps * o,
+        total_tokens_per_s=rps * (i + o),
+        overloaded=np.zeros(np.shape(rps), dtype=bool),  # later waves wait by design
+    )
+    return _mask(point, np.asarray(fits))
 
 
 def _mask(point: ServingPoint, fits: NDArray[np.bool_]) -> ServingPoint:

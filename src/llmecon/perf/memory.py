@@ -13,6 +13,14 @@ References
 .. [3] J. Lin et al., "AWQ", arXiv:2306.00978; E. Frantar et al., "GPTQ", arXiv:2210.17323
    (group-wise int4 with one fp16 scale and one 4-bit zero point per group of 128 weights).
 .. [4] vLLM engine arguments: ``gpu_memory_utilization`` defaults to 0.9.
+.. [5] vLLM V0 ``Worker.determine_num_available_blocks``: the KV cache gets
+   ``gpu_memory_utilization`` x total memory less the peak memory of a profiling forward pass
+   over ``max_num_batched_tokens`` tokens (weights + activations + non-torch memory); without
+   chunked prefill ``max_num_batched_tokens`` = ``max_model_len``, and the engine refuses to
+   start when the KV cache cannot hold one ``max_model_len`` sequence. vLLM's
+   ``LlamaDecoderLayer``/``LlamaMLP`` keep the residual stream and hidden states whole on
+   every tensor-parallel rank and shard the MLP's gate-up projection (2 x intermediate / TP)
+   and its activated output (intermediate / TP).
 """
 
 from __future__ import annotations
@@ -167,6 +175,51 @@ def kv_capacity_tokens(
         - g * np.asarray(reserve_bytes_per_gpu, dtype=float)
     )
     return free / np.asarray(kv_per_token_bytes, dtype=float)
+
+
+def prefill_workspace_bytes(
+    tokens: ArrayLike,
+    hidden_size: ArrayLike,
+    intermediate_size: ArrayLike,
+    num_gpus: ArrayLike,
+    activation_bytes: ArrayLike = 2.0,
+) -> NDArray[np.float64]:
+    """Peak activation memory of one forward pass over ``tokens`` tokens, per GPU.
+
+    Parameters
+    ----------
+    tokens : numeric
+        Tokens in the pass: the engine's largest batch, which it profiles at start-up
+        (vLLM ``max_num_batched_tokens``; ``max_model_len`` without chunked prefill) [5]. [tokens]
+    hidden_size : numeric
+        Model width h. [-]
+    intermediate_size : numeric
+        MLP width f (for a mixture of experts, the width one token's experts add up to). [-]
+    num_gpus : numeric
+        Tensor-parallel degree G. [-]
+    activation_bytes : numeric
+        Bytes per activation element (2 for bf16/fp16). [bytes]
+
+    Returns
+    -------
+    numeric
+        ``T * max(h + 3 f / G, 2 h + f / G) * a`` [bytes per GPU].
+
+    Notes
+    -----
+    The residual stream (h) lives through the whole layer on every rank; inside the MLP the
+    gate-up output (2 f / G) and its activated half (f / G) are alive together, and then the
+    activated half and the down projection's unreduced output (h) [5]. The larger of the two
+    moments is the peak. Llama 3.1 405B (h = 16384, f = 53248) at TP8 over 91,680 tokens:
+    91680 x max(16384 + 19968, 32768 + 6656) x 2 = 7.23e9 bytes per GPU. It comes out of the
+    KV cache of an engine that profiles its largest batch (``kv_capacity_tokens``'s
+    ``reserve_bytes_per_gpu``).
+    """
+    t = np.asarray(tokens, dtype=float)
+    h = np.asarray(hidden_size, dtype=float)
+    f = np.asarray(intermediate_size, dtype=float) / np.asarray(num_gpus, dtype=float)
+    per_token = np.maximum(h + 3.0 * f, 2.0 * h + f)
+    return np.asarray(t * per_token * np.asarray(activation_bytes, dtype=float))
 
 
 def max_concurrent_sequences(

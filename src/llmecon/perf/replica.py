@@ -118,6 +118,10 @@ def build_replica(
         hidden_size=model.hidden_size,
         attn_dim=model.num_attention_heads * model.head_dim,
         kv_bytes_per_token=kv,
+        # latent attention caches one shared latent per layer: no group to re-read
+        gqa_group=1.0
+        if model.kv_lora_rank
+        else model.num_attention_heads / max(model.num_kv_heads, 1),
         kv_capacity_tokens=kv_tokens,
         num_gpus=num_gpus,
         peak_flops=gpu.peak_tflops(precision) * 1e12,

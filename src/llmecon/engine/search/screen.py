@@ -12,7 +12,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from llmecon.engine.recommend import rank_scores, ranks_by_quality
-from llmecon.engine.resolve import ENGINE_VENDORS
 from llmecon.engine.search.layouts import (
     Base,
     Layouts,
@@ -42,7 +41,7 @@ from llmecon.engine.search.space import (
 from llmecon.engine.self_hosted import commitment
 from llmecon.errors import ScenarioError
 from llmecon.perf import capacity as cap
-from llmecon.perf.inference import ENGINE_PRESETS, at_slo
+from llmecon.perf.inference import ENGINE_PRESETS, ENGINE_VENDORS, at_slo
 from llmecon.pillars import deployment as dep
 from llmecon.pillars.discount import npv
 from llmecon.scenario import Option, Scenario
