@@ -166,18 +166,18 @@ OFFLINE_SCRIPT = "benchmark_throughput.py"
 UNSHARED_GQA_SOURCES: tuple[str, ...] = ("LLM-Inference-Bench", "docs/source/performance.md")
 
 
-def _workspace_tokens(notes: str) -> float:
-    """Tokens the engine profiles at start-up for a row's command (0 where not stated)."""
-    found = re.search(r"--max-model-len (\d+)", notes)
-    if OFFLINE_SCRIPT not in notes or found is None or "--enable-chunked-prefill" in notes:
-        return 0.0
-    return float(max(int(found.group(1)), 2048))
-
-
 def _stated(pattern: str, notes: str) -> float:
     """The integer a row's notes give for ``pattern`` (one group); nan when absent."""
     found = re.search(pattern, notes)
     return float(found.group(1)) if found else float("nan")
+
+
+def _workspace_tokens(notes: str) -> float:
+    """Tokens the engine profiles at start-up for a row's command (0 where not stated)."""
+    max_len = _stated(r"--max-model-len (\d+)", notes)
+    if OFFLINE_SCRIPT not in notes or np.isnan(max_len) or "--enable-chunked-prefill" in notes:
+        return 0.0
+    return max(max_len, 2048.0)
 
 
 def sixteen_bit_params(model: ModelArch) -> float:
@@ -239,9 +239,11 @@ class Rows:
     num_gpus: F = field(default_factory=lambda: np.array([], dtype=float))  # TP degree
     precision: NDArray[np.str_] = field(default_factory=lambda: np.array([], dtype=str))
     # the run's own settings where its notes state them (nan where not): an offline batch of
-    # ``concurrency`` requests submitted at once (``inf.at_batch``), the engine's
-    # ``max_num_seqs``, and the number of requests of a finite open-loop run
+    # ``concurrency`` requests submitted at once (``inf.at_batch``), a decode kernel that does
+    # not share KV heads (``UNSHARED_GQA_SOURCES``), the engine's ``max_num_seqs``, and the
+    # number of requests of a finite open-loop run
     offline_batch: NDArray[np.bool_] = field(default_factory=lambda: np.array([], dtype=bool))
+    unshared_gqa: NDArray[np.bool_] = field(default_factory=lambda: np.array([], dtype=bool))
     max_num_seqs: F = field(default_factory=lambda: np.array([], dtype=float))
     num_requests: F = field(default_factory=lambda: np.array([], dtype=float))
 
@@ -256,7 +258,8 @@ def num(text: str) -> float:
 
 def _mlp_width(model: ModelArch) -> float:
     """The MLP width one token passes through: the dense intermediate size, or for a mixture of
-    experts its k experts' (plus the shared one's, where the catalog gives it). [-]"""
+    experts its k routed experts' (a shared expert is not counted: the catalog gives no
+    width for it). [-]"""
     if model.num_experts > 1 and model.moe_intermediate_size:
         return float(model.experts_per_token * model.moe_intermediate_size)
     return float(model.intermediate_size or 4.0 * model.hidden_size)
@@ -362,6 +365,9 @@ def load_rows(path: Path = BENCHMARKS_CSV) -> Rows:
         offline_batch=np.array(
             [r["mode"] == "concurrency" and "one batch" in r["notes"] for r in keep]
         ),
+        unshared_gqa=np.array(
+            [any(k in r["source"] for k in UNSHARED_GQA_SOURCES) for r in keep], dtype=bool
+        ),
         max_num_seqs=np.array([_stated(r"max-num-seqs (\d+)", r["notes"]) for r in keep]),
         num_requests=np.array(
             [
@@ -404,9 +410,8 @@ def row_efficiency(
             [float(getattr(presets.get(preset_name(str(e)), base), name)) for e in rows.engine]
         )
     cols["max_batch"] = np.where(rows.static_batch, rows.concurrency, cols["max_batch"])
-    unshared = np.array([any(k in str(src) for k in UNSHARED_GQA_SOURCES) for src in rows.source])
-    if len(unshared) == len(rows):
-        cols["kv_group_shared"] = np.where(unshared, 0.0, cols["kv_group_shared"])
+    if len(rows.unshared_gqa) == len(rows):
+        cols["kv_group_shared"] = np.where(rows.unshared_gqa, 0.0, cols["kv_group_shared"])
     if len(rows.max_num_seqs) == len(rows):
         stated = np.isfinite(rows.max_num_seqs)
         cols["max_batch"] = np.where(stated, rows.max_num_seqs, cols["max_batch"])

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import yaml
+from click.testing import Result
 from typer.testing import CliRunner
 
 from llmecon.cli import app
@@ -131,20 +132,12 @@ def test_evaluate_with_usage_on_the_shipped_sample() -> None:
 
 
 def test_report_has_a_your_traffic_section(tmp_path: Path) -> None:
+    def report_to(path: Path) -> Result:
+        args = ["report", str(EXAMPLES / "support_bot.yaml"), "--usage", str(SAMPLE)]
+        return runner.invoke(app, [*args, "-o", str(path), "-n", "200"])
+
     md = tmp_path / "r.md"
-    r = runner.invoke(
-        app,
-        [
-            "report",
-            str(EXAMPLES / "support_bot.yaml"),
-            "--usage",
-            str(SAMPLE),
-            "-o",
-            str(md),
-            "-n",
-            "200",
-        ],
-    )
+    r = report_to(md)
     assert r.exit_code == 0, r.output
     text = md.read_text()
     assert "## Your traffic" in text
@@ -152,36 +145,12 @@ def test_report_has_a_your_traffic_section(tmp_path: Path) -> None:
         assert (tmp_path / "r_files" / chart).exists()
         assert f"r_files/{chart}" in text
     html = tmp_path / "r.html"
-    r = runner.invoke(
-        app,
-        [
-            "report",
-            str(EXAMPLES / "support_bot.yaml"),
-            "--usage",
-            str(SAMPLE),
-            "-o",
-            str(html),
-            "-n",
-            "200",
-        ],
-    )
+    r = report_to(html)
     assert r.exit_code == 0, r.output
     page = html.read_text()
     assert '<section id="traffic">' in page and "chart-usage-hour_of_week" in page
     js = tmp_path / "r.json"
-    runner.invoke(
-        app,
-        [
-            "report",
-            str(EXAMPLES / "support_bot.yaml"),
-            "--usage",
-            str(SAMPLE),
-            "-o",
-            str(js),
-            "-n",
-            "200",
-        ],
-    )
+    report_to(js)
     assert json.loads(js.read_text())["usage"]["format"] == "litellm"
 
 

@@ -190,7 +190,8 @@ def predict(
     for flag, value in (("--ttft-ms", ttft_ms), ("--itl-ms", itl_ms)):
         if value is not None and not value > 0:
             problems.append(f"{flag}: a latency target must be above 0 ms (got {value:g})")
-    vendors = inf.ENGINE_VENDORS.get(engine or "default")
+    preset = engine or "default"
+    vendors = inf.ENGINE_VENDORS.get(preset)
     if vendors is not None and g.vendor not in vendors:
         problems.append(
             f"--engine: {engine} runs on {'/'.join(sorted(vendors))} GPUs only, not on "
@@ -199,7 +200,7 @@ def predict(
     if problems:
         fail(problems)
     replica, fit = build_replica(m, g, precision, gpus)
-    eff = inf.for_vendor(inf.ENGINE_PRESETS[engine or "default"], g.vendor)
+    eff = inf.for_vendor(inf.ENGINE_PRESETS[preset], g.vendor)
     if calibration is not None:
         from llmecon import calibration as cal
 
@@ -223,7 +224,8 @@ def predict(
                 ]
             )
         # the engine the factors were fitted from supplies the ones a calibration leaves
-        eff = cal.apply(c, inf.ENGINE_PRESETS[c.setup.engine])
+        preset = c.setup.engine
+        eff = cal.apply(c, inf.ENGINE_PRESETS[preset])
     b = float(inf.max_batch(replica, input_tokens, output_tokens, eff)) if fit.fits else 0.0
     title = f"{m.name} on {gpus} x {g.name} ({precision})"
     out: dict[str, Any] = {
@@ -231,7 +233,7 @@ def predict(
         "gpu": g.name,
         "gpus": gpus,
         "precision": precision,
-        "engine": c.setup.engine if calibration is not None else (engine or "default"),
+        "engine": preset,
         "fits": fit.fits,
         "fit": fit.explain(gpus, g.name),
         "max_batch": int(b),

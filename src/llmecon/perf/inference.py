@@ -926,11 +926,10 @@ def at_batch(
     b = np.maximum(wave, 1.0)
     parts = _load_free(replica, i, o, eff, h)
     full = _at_concurrency(replica, b, i, o, eff, parts)
-    rest = n - np.floor(n / b) * b
+    waves = np.floor(n / b)
+    rest = n - waves * b
     last = _at_concurrency(replica, np.maximum(rest, 1.0), i, o, eff, parts)
-    time = np.floor(n / b) * (b / full.requests_per_s) + np.where(
-        rest > 0, rest / last.requests_per_s, 0.0
-    )
+    time = waves * (b / full.requests_per_s) + np.where(rest > 0, rest / last.requests_per_s, 0.0)
     rps = n / time
     point = replace(
         full,
